@@ -1,0 +1,10 @@
+/**
+ * The Job controller's public surface. Pure and deterministic: no Temporal, Node, Express or I/O.
+ * Implemented in the sibling files; this module only re-exports.
+ */
+export type { JobState, JobSettings, PodRecord, EventRecord, PropagationPolicy } from './state.js';
+export type { JobEvent } from './events.js';
+export type { Action, JobPhase } from './actions.js';
+export { initialState, reconcile } from './reconcile.js';
+export type { ReconcileEnv, ReconcileResult } from './reconcile.js';
+export { renderJob, renderPods, renderEvents, jobPhase } from './render.js';
