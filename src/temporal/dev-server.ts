@@ -1,0 +1,131 @@
+/**
+ * The embedded Temporal: `temporal server start-dev` with its SQLite file under the data dir (so
+ * Jobs survive a restart), kjob's search attributes registered, the UI on its own port. Started as
+ * a child process we own, so shutdown leaves nothing behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
+
+export interface DevServerOptions {
+  binary: string;
+  dataDir: string;
+  /** Frontend port; 0 picks a free one. */
+  port: number;
+  /** UI port; 0 picks a free one; null = headless. */
+  uiPort: number | null;
+  namespace: string;
+  log: Logger;
+  /** SQLite file; default `<dataDir>/temporal.db`. Use ':memory:'-free runs in tests with a temp dir. */
+  dbFile?: string;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const SA_TYPES: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', TEXT: 'Text', INT: 'Int' };
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const host = '127.0.0.1';
+  const port = options.port === 0 ? await freePort(host) : options.port;
+  const uiPort = options.uiPort === null ? null : options.uiPort === 0 ? await freePort(host) : options.uiPort;
+  mkdirSync(options.dataDir, { recursive: true });
+  const dbFile = options.dbFile ?? path.join(options.dataDir, 'temporal.db');
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', dbFile,
+    '--ip', host,
+    '--port', String(port),
+    '--log-level', 'warn',
+    '--log-format', 'json',
+    '--metrics-port', String(await freePort(host)),
+    '--http-port', String(await freePort(host)),
+    // Keep workflow task latency low for short pods; the dev server's defaults are tuned for demos.
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+  ];
+  if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  if (uiPort === null) args.push('--headless');
+  else args.push('--ui-port', String(uiPort), '--ui-disable-news-fetch');
+  for (const key of SEARCH_ATTRIBUTES) {
+    args.push('--search-attribute', `${key.name}=${SA_TYPES[key.type] ?? 'Keyword'}`);
+  }
+
+  const child: ChildProcess = spawn(options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = options.log.child({ component: 'temporal-dev-server' });
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const stderrTail: string[] = [];
+  const onLine = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      stderrTail.push(line);
+      if (stderrTail.length > 20) stderrTail.shift();
+      log.debug('temporal', { line });
+    }
+  };
+  child.stdout?.on('data', onLine);
+  child.stderr?.on('data', onLine);
+  const exitPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    });
+  });
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  while (!(await canConnect(host, port))) {
+    if (exited) {
+      throw new Error(`temporal dev server exited during start-up (${JSON.stringify(exited)}): ${stderrTail.join('\n')}`);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal dev server did not listen on ${host}:${port} within ${options.startTimeoutMs ?? 60_000} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exitPromise;
+    clearTimeout(timer);
+  };
+  return {
+    address: `${host}:${port}`,
+    uiUrl: uiPort === null ? null : `http://${host}:${uiPort}`,
+    pid: child.pid ?? -1,
+    stop,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Builds kjob's Temporal worker: the Job workflows (bundled from src/workflows) and the pod
+ * activities, on the configured task queue. Shared by worker.ts, `npm start` and the tests.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { podStatusSignal } from '../workflows/definitions.js';
+import { PROJECT_ROOT } from './cli-binary.js';
+
+export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'src/workflows/index.ts');
+
+export interface KjobWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  /** Used by pod attempts to report progress to their Job workflow. */
+  client: Client;
+  log: Logger;
+  /** A pre-built bundle (tests build it once per file); default: bundle src/workflows at start. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Task queue override (tests use one per file). */
+  taskQueue?: string;
+  identity?: string;
+}
+
+export function workerIdentity(): string {
+  return `${process.pid}@${os.hostname()}`;
+}
+
+export async function createKjobWorker(options: KjobWorkerOptions): Promise<Worker> {
+  const identity = options.identity ?? workerIdentity();
+  const log = options.log.child({ component: 'worker', worker: identity });
+  const activities = createActivities({
+    dataDir: options.config.dataDir,
+    nodeName: identity,
+    log: log.child({ component: 'pod' }),
+    reportStatus: async (workflowId, report) => {
+      await options.client.workflow.getHandle(workflowId).signal(podStatusSignal, report);
+    },
+  });
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.config.namespace,
+    taskQueue: options.taskQueue ?? options.config.taskQueue,
+    identity,
+    activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // Pods are long-lived activities: allow many at once; each is a child process, not CPU here.
+    maxConcurrentActivityTaskExecutions: 200,
+    // Pod processes get SIGTERM and their grace period when the worker shuts down.
+    shutdownGraceTime: '35s',
+  });
+}

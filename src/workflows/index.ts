@@ -1,0 +1,2 @@
+/** The workflow bundle's entry: exports workflow functions only. */
+export { job } from './job.js';

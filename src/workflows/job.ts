@@ -1,0 +1,244 @@
+/**
+ * The Job workflow: a thin, deterministic shell around the pure controller. Handlers validate
+ * and push events onto an inbox; one loop drains it through `reconcile` and hands the resulting
+ * actions to the effects. Queries render the controller state. No Job logic lives here.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  initialState,
+  reconcile,
+  renderEvents,
+  renderJob,
+  renderPods,
+  type Action,
+  type JobEvent,
+  type JobState,
+} from '../controller/index.js';
+import type { FieldError } from '../spec/field-errors.js';
+import type { PodStatusReport } from '../spec/pod-run.js';
+import type { EventList, PodList } from '../spec/types.js';
+import { validateJobUpdate, validateScale } from '../spec/validate.js';
+import {
+  SA_LABELS,
+  deleteJobUpdate,
+  deletePodUpdate,
+  deletedQuery,
+  eventsQuery,
+  jobQuery,
+  podStatusSignal,
+  podsQuery,
+  resumeSignal,
+  scaleSignal,
+  suspendSignal,
+  updateJobUpdate,
+  type JobWorkflowInput,
+} from './definitions.js';
+import { createEffects } from './effects.js';
+
+const POD_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Pod-name suffixes from the workflow's seeded PRNG: deterministic on replay. */
+function randomSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += POD_NAME_ALPHABET[Math.floor(Math.random() * POD_NAME_ALPHABET.length)];
+  return s;
+}
+
+function invalid(errors: FieldError[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'Invalid',
+    message: errors.map((e) => `${e.field}: ${e.detail}`).join('; '),
+    details: [errors],
+    nonRetryable: true,
+  });
+}
+
+function notFound(what: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'NotFound', message: `${what} not found`, nonRetryable: true });
+}
+
+function isPodStatusReport(x: unknown): x is PodStatusReport {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Record<string, unknown>;
+  return (
+    typeof r.podName === 'string' &&
+    r.phase === 'Running' &&
+    typeof r.nodeName === 'string' &&
+    typeof r.startedAt === 'number' &&
+    typeof r.ready === 'boolean' &&
+    Array.isArray(r.containerStatuses) &&
+    Array.isArray(r.initContainerStatuses)
+  );
+}
+
+function labelTerms(labels: Record<string, string> | undefined): string[] {
+  const terms: string[] = [];
+  for (const [k, v] of Object.entries(labels ?? {}).sort(([a], [b]) => a.localeCompare(b))) terms.push(k, `${k}=${v}`);
+  return terms;
+}
+
+export async function job(input: JobWorkflowInput): Promise<void> {
+  let state: JobState = input.state ?? initialState(input.job, input.settings, Date.now());
+  const inbox: JobEvent[] = [{ type: 'jobStarted' }];
+  let received = 1;
+  let processed = 0;
+  let exit: 'continueAsNew' | 'complete' | null = null;
+  let continueAsNewAsked = false;
+
+  const push = (event: JobEvent): number => {
+    inbox.push(event);
+    return ++received;
+  };
+  const processedThrough = (seq: number) => condition(() => processed >= seq);
+  const effects = createEffects(state.settings, push);
+
+  // Operator signals: usable from the API, the Temporal UI and `temporal workflow signal`.
+  setHandler(suspendSignal, () => void push({ type: 'suspendRequested' }));
+  setHandler(resumeSignal, () => void push({ type: 'resumeRequested' }));
+  setHandler(scaleSignal, (request) => {
+    const parallelism = (request as { parallelism?: unknown } | undefined)?.parallelism;
+    const errors = validateScale(parallelism);
+    if (errors.length > 0) {
+      // A signal cannot answer; the bad value is logged and the Job is left unchanged.
+      log.warn('ignored invalid scale signal', { errors });
+      return;
+    }
+    push({ type: 'scaleRequested', parallelism: parallelism as number });
+  });
+  setHandler(podStatusSignal, (report) => {
+    if (!isPodStatusReport(report)) {
+      log.warn('ignored malformed podStatus signal');
+      return;
+    }
+    push({ type: 'podStatus', report });
+  });
+
+  setHandler(jobQuery, () => renderJob(state));
+  setHandler(podsQuery, (): PodList => ({ apiVersion: 'v1', kind: 'PodList', metadata: {}, items: renderPods(state) }));
+  setHandler(eventsQuery, (): EventList => ({ apiVersion: 'v1', kind: 'EventList', metadata: {}, items: renderEvents(state) }));
+  setHandler(deletedQuery, () => state.deletion !== null);
+
+  setHandler(
+    updateJobUpdate,
+    async (newJob) => {
+      await processedThrough(push({ type: 'jobUpdated', job: newJob }));
+      return renderJob(state);
+    },
+    {
+      validator: (newJob) => {
+        if (state.deletion) throw notFound(`jobs.batch "${state.job.metadata.name}"`);
+        const neverStarted = state.startTime === null && state.job.spec.suspend;
+        const errors = validateJobUpdate(state.job, newJob, { neverStarted });
+        if (errors.length > 0) throw invalid(errors);
+      },
+    },
+  );
+  setHandler(
+    deleteJobUpdate,
+    async (request) => {
+      await processedThrough(push({ type: 'jobDeleteRequested', propagationPolicy: request.propagationPolicy }));
+      return renderJob(state);
+    },
+    {
+      validator: (request) => {
+        if (state.deletion) throw notFound(`jobs.batch "${state.job.metadata.name}"`);
+        if (!['Background', 'Foreground', 'Orphan'].includes(request?.propagationPolicy)) {
+          throw invalid([
+            {
+              type: 'FieldValueNotSupported',
+              field: 'propagationPolicy',
+              value: request?.propagationPolicy,
+              detail: 'supported values: "Background", "Foreground", "Orphan"',
+            },
+          ]);
+        }
+      },
+    },
+  );
+  setHandler(
+    deletePodUpdate,
+    async (request) => {
+      await processedThrough(
+        push({ type: 'podDeleteRequested', podName: request.podName, gracePeriodSeconds: request.gracePeriodSeconds }),
+      );
+      return { apiVersion: 'v1', kind: 'PodList', metadata: {}, items: renderPods(state).filter((p) => p.metadata.name === request.podName) };
+    },
+    {
+      validator: (request) => {
+        if (state.deletion) throw notFound(`jobs.batch "${state.job.metadata.name}"`);
+        if (!state.pods.some((p) => p.name === request?.podName)) throw notFound(`pods "${String(request?.podName)}"`);
+        const g = request.gracePeriodSeconds;
+        if (g !== null && (!Number.isInteger(g) || g < 0)) {
+          throw invalid([{ type: 'FieldValueInvalid', field: 'gracePeriodSeconds', value: g, detail: 'must be greater than or equal to 0' }]);
+        }
+      },
+    },
+  );
+
+  if (input.state) effects.rearm(state.timers);
+  let labelsShown = labelTerms(state.job.metadata.labels).join('\n');
+
+  for (;;) {
+    await condition(() => inbox.length > 0);
+    while (inbox.length > 0) {
+      const event = inbox.shift() as JobEvent;
+      const result = reconcile(state, event, { now: Date.now(), randomSuffix });
+      state = result.state;
+      processed++;
+      effects.run(result.actions);
+      // `complete` is final. A later event after `continueAsNew` (a signal that raced the drain)
+      // cancels it: the controller is asked again below.
+      if (exit !== 'complete') exit = exitRequested(result.actions);
+    }
+    if (exit === 'complete') break;
+    if (exit === 'continueAsNew') {
+      await condition(allHandlersFinished);
+      if (inbox.length === 0) break;
+      exit = null;
+      continueAsNewAsked = false;
+      continue;
+    }
+    const labels = labelTerms(state.job.metadata.labels).join('\n');
+    if (labels !== labelsShown) {
+      labelsShown = labels;
+      upsertSearchAttributes([{ key: SA_LABELS, value: labels ? labels.split('\n') : [] }]);
+    }
+    if (!continueAsNewAsked && historyIsLarge(input)) {
+      continueAsNewAsked = true;
+      push({ type: 'continueAsNewSuggested' });
+    }
+  }
+
+  if (exit === 'continueAsNew') {
+    // Nothing runs now (the controller drained its pods); timers are re-armed by the next run.
+    await continueAsNew<typeof job>({
+      job: state.job,
+      settings: state.settings,
+      state,
+      continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+    });
+  }
+  // The Job is deleted: let housekeeping (pod data removal) and in-flight updates finish.
+  await effects.settled();
+  await condition(allHandlersFinished);
+}
+
+function exitRequested(actions: readonly Action[]): 'continueAsNew' | 'complete' | null {
+  for (const a of actions) if (a.type === 'complete' || a.type === 'continueAsNew') return a.type;
+  return null;
+}
+
+function historyIsLarge(input: JobWorkflowInput): boolean {
+  const info = workflowInfo();
+  if (info.continueAsNewSuggested) return true;
+  return input.continueAsNewAfterEvents !== undefined && info.historyLength >= input.continueAsNewAfterEvents;
+}

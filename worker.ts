@@ -1,0 +1,30 @@
+/**
+ * `npm run worker`: one kjob worker (Job workflows + pod attempts) against TEMPORAL_ADDRESS.
+ * Run as many as you like, on as many machines as you like.
+ */
+import { loadConfig } from './src/config.js';
+import { createLogger } from './src/log.js';
+import { connectClient, connectNative } from './src/temporal/connection.js';
+import { createKjobWorker } from './src/temporal/worker.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.logLevel, fields: { service: 'kjob-worker' } });
+  const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+  const { client, close } = await connectClient(config, address);
+  const connection = await connectNative(config, address);
+  const worker = await createKjobWorker({ config, connection, client, log });
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  log.info('worker started', { temporal: address, namespace: config.namespace, taskQueue: config.taskQueue });
+  await worker.run();
+  await connection.close();
+  await close();
+  log.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  console.error(JSON.stringify({ ts: new Date().toISOString(), level: 'error', msg: 'worker failed', error: String(err) }));
+  process.exit(1);
+});
