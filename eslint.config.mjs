@@ -1,0 +1,64 @@
+// Lint keeps the architecture honest: import boundaries between layers (STYLE.md), no Node or
+// non-workflow Temporal packages in deterministic code, process.env only in src/config.ts, and no
+// floating promises.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [
+  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
+  'http', 'https', 'net', 'os', 'path', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm',
+  'worker_threads', 'zlib',
+];
+const nodeImports = [...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`)];
+
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.kjob/**', 'coverage/**', 'scripts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.ts (loadConfig).' }],
+    },
+  },
+  {
+    files: ['src/config.ts', 'test/**', 'bench/**', 'eslint.config.mjs', 'vitest.config.ts', 'worker.ts', 'src/main.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['src/spec/**/*.ts'],
+    ignores: ['src/spec/parse.ts'],
+    rules: restrict(['../*', ...nodeImports, '@temporalio/*', 'express', 'yaml'], 'spec/ is pure: it imports nothing outside spec/.'),
+  },
+  {
+    files: ['src/controller/**/*.ts'],
+    rules: restrict(
+      ['../activities/*', '../api/*', '../workflows/*', '../temporal/*', '../storage/*', '../config*', '../log*', ...nodeImports, '@temporalio/*', 'express', 'yaml', '../spec/parse*'],
+      'controller/ is pure and deterministic: only controller/ and spec/ (no parse.ts).',
+    ),
+  },
+  {
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      ...restrict(
+        ['../api/*', '../temporal/*', '../storage/*', '../config*', '../log*', ...nodeImports, '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'express', 'yaml', '../spec/parse*'],
+        'workflows/ is deterministic: @temporalio/workflow, controller/, spec/ and `import type` of activities only.',
+      ),
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['src/activities/**/*.ts', 'src/storage/**/*.ts'],
+    rules: restrict(['../api/*', '../workflows/job*', '../workflows/effects*', '../controller/*', '@temporalio/workflow', 'express'], 'activities/ run pods; they do not decide.'),
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: restrict(['../workflows/job*', '../workflows/effects*', '../../workflows/job*', '../../workflows/effects*', '../controller/*', '../../controller/*', '../activities/*', '../../activities/*'], 'api/ talks to workflows only through workflows/definitions.ts and the gateway.'),
+  },
+);
