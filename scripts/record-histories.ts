@@ -1,0 +1,99 @@
+/**
+ * Records the histories replayed by test/replay/replay.test.ts: runs a set of finished multi-pod
+ * Jobs on a throwaway dev server and a real worker, and writes each run's event history as JSON
+ * to test/replay/histories/<name>.json. Re-run after a deliberate, patched() workflow change to
+ * ADD new histories (keep the old ones: they prove old runs still replay).
+ *
+ *   npx tsx scripts/record-histories.ts [prefix]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { jobSettingsFrom, loadConfig } from '../src/config.js';
+import { createLogger, silentLogger } from '../src/log.js';
+import { findTemporalBinary, PROJECT_ROOT } from '../src/temporal/cli-binary.js';
+import { connectClient, connectNative } from '../src/temporal/connection.js';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { createKjobWorker } from '../src/temporal/worker.js';
+import { JOB_WORKFLOW_TYPE, deleteJobUpdate, jobQuery, resumeSignal, suspendSignal, workflowIdFor } from '../src/workflows/definitions.js';
+import { manifest, storedJob } from '../test/support/jobs.js';
+
+const prefix = process.argv[2] ?? 'v1';
+const out = path.join(PROJECT_ROOT, 'test/replay/histories');
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kjob-record-'));
+  const binary = await findTemporalBinary({ cliPath: null, envPath: process.env.PATH });
+  const server = await startDevServer({ binary, dataDir, port: 0, uiPort: null, namespace: 'default', log: createLogger({ level: 'warn' }) });
+  const config = Object.freeze({
+    ...loadConfig({}),
+    temporalAddress: server.address,
+    dataDir,
+    taskQueue: `record-${randomUUID().slice(0, 6)}`,
+    backoffBaseSeconds: 0.05,
+    backoffMaxSeconds: 1,
+    restartBackoffMaxSeconds: 0.2,
+    podHeartbeatTimeoutSeconds: 3,
+  });
+  const { client, close } = await connectClient(config, server.address);
+  const connection = await connectNative(config, server.address);
+  const worker = await createKjobWorker({ config, connection, client, log: silentLogger });
+  const running = worker.run();
+
+  const scenarios: Array<{ name: string; raw: ReturnType<typeof manifest>; during?: (id: string) => Promise<void> }> = [
+    { name: 'parallel-complete', raw: manifest('parallel-complete', 'echo ok', { completions: 4, parallelism: 2 }) },
+    { name: 'backoff-failed', raw: manifest('backoff-failed', 'exit 1', { backoffLimit: 2 }) },
+    { name: 'indexed-complete', raw: manifest('indexed-complete', 'echo $JOB_COMPLETION_INDEX', { completionMode: 'Indexed', completions: 3, parallelism: 3 }) },
+    { name: 'onfailure-restarts', raw: manifest('onfailure-restarts', 'n=$(cat r 2>/dev/null || echo 0); echo $((n+1)) > r; [ $n -ge 1 ]', { backoffLimit: 3 }, { restartPolicy: 'OnFailure' }) },
+    {
+      name: 'suspend-resume',
+      raw: manifest('suspend-resume', 'sleep 0.5', { completions: 2, parallelism: 2 }),
+      during: async (id) => {
+        const h = client.workflow.getHandle(id);
+        await h.signal(suspendSignal);
+        await h.signal(resumeSignal);
+      },
+    },
+  ];
+
+  for (const s of scenarios) {
+    const job = storedJob(s.raw);
+    const id = workflowIdFor('default', job.metadata.name);
+    const handle = await client.workflow.start(JOB_WORKFLOW_TYPE, {
+      taskQueue: config.taskQueue,
+      workflowId: id,
+      args: [{ job, settings: jobSettingsFrom(config) }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+    if (s.during) await s.during(id);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const j = await handle.query(jobQuery);
+      if ((j.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`${s.name} did not finish`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Delete so the run closes and the recorded history is complete.
+    await handle.executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy: 'Background' }] });
+    await handle.result();
+    const history = await handle.fetchHistory();
+    const file = path.join(out, `${prefix}-${s.name}.json`);
+    writeFileSync(file, historyToJSON(history) + '\n');
+    console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
+  }
+
+  worker.shutdown();
+  await running;
+  await connection.close();
+  await close();
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
