@@ -1,0 +1,72 @@
+/**
+ * The Express app: Kubernetes-shaped routes over the Jobs gateway. It never listens (server.ts
+ * and tests do) and keeps no state of its own.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { JobsGateway } from './jobs-gateway.js';
+import { openApiDocument } from './openapi.js';
+import { eventsRouter } from './routes/events.js';
+import { healthRouter } from './routes/health.js';
+import { jobsRouter } from './routes/jobs.js';
+import { methodNotAllowed } from './routes/method-not-allowed.js';
+import { podsRouter } from './routes/pods.js';
+import { errorMiddleware, requestIdMiddleware, RouteNotFound, Unauthorized } from './status.js';
+
+export interface AppDeps {
+  config: Config;
+  jobs: JobsGateway;
+  log: Logger;
+}
+
+/** Paths that answer without a token: probes do not carry credentials. */
+const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+
+function bearerAuth(token: string): RequestHandler {
+  const expected = Buffer.from(token);
+  return (req, _res, next) => {
+    if (OPEN_PATHS.has(req.path)) return next();
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const given = Buffer.from(m?.[1]?.trim() ?? '');
+    // Constant-time comparison, so response timing does not reveal the token.
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Unauthorized();
+    next();
+  };
+}
+
+export function createApp({ config, jobs, log }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // Kubernetes paths are case-sensitive (the routers are created the same way).
+  app.set('case sensitive routing', true);
+  app.use(requestIdMiddleware);
+  app.use((req, res, next) => {
+    const started = Date.now();
+    res.on('finish', () => {
+      log.debug('request', { requestId: res.locals.requestId, method: req.method, path: req.path, code: res.statusCode, ms: Date.now() - started });
+    });
+    next();
+  });
+  if (config.apiToken) app.use(bearerAuth(config.apiToken));
+
+  const deps = { config, jobs };
+  app.use(healthRouter(jobs));
+  app.use(jobsRouter(deps));
+  app.use(podsRouter(deps));
+  app.use(eventsRouter(deps));
+  app
+    .route('/openapi/v3')
+    .get((_req, res) => {
+      res.json(openApiDocument());
+    })
+    .all(methodNotAllowed);
+
+  app.use(() => {
+    throw new RouteNotFound();
+  });
+  app.use(errorMiddleware(log));
+  return app;
+}

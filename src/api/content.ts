@@ -1,0 +1,89 @@
+/**
+ * Request bodies: media types, the size limit (413) and UTF-8 (400). kjob reads bodies itself
+ * instead of express.json() so that the media type decides the parser (JSON or YAML manifests,
+ * the three PATCH flavours) and so that one limit and one error shape apply to all of them.
+ */
+import type { Request } from 'express';
+import { BadRequest, RequestEntityTooLarge, UnsupportedMediaType } from './status.js';
+
+export type ManifestFormat = 'json' | 'yaml';
+export type PatchType = 'merge' | 'strategic' | 'json';
+
+/** Media types accepted for a Job manifest (POST). YAML has several names in the wild. */
+export const MANIFEST_MEDIA_TYPES: Readonly<Record<string, ManifestFormat>> = {
+  'application/json': 'json',
+  'application/yaml': 'yaml',
+  'application/x-yaml': 'yaml',
+  'text/yaml': 'yaml',
+  'text/x-yaml': 'yaml',
+};
+
+/** Media types accepted for PATCH, as the Kubernetes API server names them (types.PatchType). */
+export const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/json-patch+json': 'json',
+};
+
+/** Media types accepted for DeleteOptions bodies (DELETE). */
+export const DELETE_OPTIONS_MEDIA_TYPES: Readonly<Record<string, ManifestFormat>> = MANIFEST_MEDIA_TYPES;
+
+/** The request's media type, lower-cased, without parameters (`; charset=utf-8`). */
+export function mediaTypeOf(req: Request): string {
+  const raw = req.headers['content-type'] ?? '';
+  return raw.split(';')[0]!.trim().toLowerCase();
+}
+
+/** Looks the request's media type up in `accepted`, or throws 415 listing what is accepted. */
+export function requireMediaType<T>(req: Request, accepted: Readonly<Record<string, T>>): T {
+  const type = mediaTypeOf(req);
+  const found = Object.hasOwn(accepted, type) ? accepted[type] : undefined;
+  if (found === undefined) throw new UnsupportedMediaType(type, Object.keys(accepted));
+  return found;
+}
+
+/** True when the request carries a body (a DELETE usually does not). */
+export function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return Number(length) > 0;
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads the whole body as UTF-8 text. Past `limit` bytes it stops keeping data but drains the
+ * rest before answering 413, so the client always gets to read the Status (closing the socket
+ * mid-upload makes most clients report a broken pipe instead).
+ */
+export async function readBody(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = Number.isFinite(declared) && declared > limit;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (tooLarge) continue;
+    size += chunk.length;
+    if (size > limit) {
+      tooLarge = true;
+      chunks.length = 0;
+      continue;
+    }
+    chunks.push(chunk);
+  }
+  if (tooLarge) throw new RequestEntityTooLarge(limit);
+  try {
+    return utf8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new BadRequest('the request body is not valid UTF-8');
+  }
+}
+
+/** Parses a JSON body, turning syntax errors into 400 with the parser's message. */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadRequest(`error decoding ${what}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The OpenAPI 3 description of kjob's HTTP API, served at `GET /openapi/v3`. Written by hand next
+ * to the routes; a test checks that every route the app registers is documented and vice versa.
+ * Schemas describe the envelope (kind, apiVersion, metadata, items); Job and Pod bodies follow the
+ * Kubernetes batch/v1 and core/v1 types and are left open (`additionalProperties`).
+ */
+
+type Schema = Record<string, unknown>;
+type Operation = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+const queryParam = (name: string, type: 'string' | 'integer' | 'boolean', description: string) => ({
+  name,
+  in: 'query',
+  required: false,
+  schema: { type },
+  description,
+});
+
+const NAMESPACE = pathParam('namespace', 'kjob namespace (a DNS-1123 label), e.g. `default`');
+const JOB_NAME = pathParam('name', 'the Job name');
+const POD_NAME = pathParam('pod', 'the pod name (`<job>-<random>` or `<job>-<index>-<random>`)');
+const LABEL_SELECTOR = queryParam('labelSelector', 'string', 'Kubernetes label selector, e.g. `job-name=pi` or `app in (a,b),!legacy`');
+const FIELD_SELECTOR = queryParam('fieldSelector', 'string', 'Kubernetes field selector, e.g. `involvedObject.name=pi`');
+const DRY_RUN = queryParam('dryRun', 'string', '`All`: validate and default, change nothing');
+const FIELD_VALIDATION = queryParam('fieldValidation', 'string', '`Strict` (unknown fields are an error), `Warn` (default: Warning headers) or `Ignore`');
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', content: json(ref('Status')) }]));
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'BadRequest: unparseable body, not a Job, bad query parameter',
+  401: 'Unauthorized: KJOB_API_TOKEN is set and the bearer token is missing or wrong',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'AlreadyExists / Conflict',
+  413: 'RequestEntityTooLarge (KJOB_MAX_BODY_BYTES)',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid: field errors in details.causes',
+  503: 'ServiceUnavailable: Temporal unreachable or no worker answered',
+};
+const COMMON = [401, 503];
+
+function op(summary: string, operationId: string, rest: Operation): Operation {
+  const responses = { ...(rest.responses as Record<string, unknown>), ...errors(...COMMON) };
+  return { summary, operationId, ...rest, responses };
+}
+
+const manifestBody = {
+  required: true,
+  content: {
+    'application/json': { schema: ref('Job') },
+    'application/yaml': { schema: ref('Job') },
+  },
+};
+
+const deleteOptionsBody = { required: false, content: json(ref('DeleteOptions')) };
+
+export function openApiDocument(): Schema {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'kjob',
+      version: '0.1.0',
+      description: 'Kubernetes batch/v1 Jobs without a cluster, run durably by Temporal. Kubernetes REST paths and object shapes.',
+    },
+    paths: {
+      '/apis/batch/v1/namespaces/{namespace}/jobs': {
+        parameters: [NAMESPACE],
+        get: op('List the Jobs of a namespace', 'listNamespacedJob', {
+          parameters: [LABEL_SELECTOR, FIELD_SELECTOR],
+          responses: { '200': { description: 'JobList', content: json(ref('JobList')) }, ...errors(400, 404) },
+        }),
+        post: op('Create a Job from a manifest (JSON or YAML)', 'createNamespacedJob', {
+          parameters: [DRY_RUN, FIELD_VALIDATION],
+          requestBody: manifestBody,
+          responses: {
+            '201': { description: 'the created Job; unknown fields and create warnings come back as Warning headers', content: json(ref('Job')) },
+            ...errors(400, 409, 413, 415, 422),
+          },
+        }),
+      },
+      '/apis/batch/v1/jobs': {
+        get: op('List the Jobs of all namespaces', 'listJobForAllNamespaces', {
+          parameters: [LABEL_SELECTOR, FIELD_SELECTOR],
+          responses: { '200': { description: 'JobList', content: json(ref('JobList')) }, ...errors(400) },
+        }),
+      },
+      '/apis/batch/v1/namespaces/{namespace}/jobs/{name}': {
+        parameters: [NAMESPACE, JOB_NAME],
+        get: op('Read a Job with its live status', 'readNamespacedJob', {
+          responses: { '200': { description: 'the Job', content: json(ref('Job')) }, ...errors(404) },
+        }),
+        patch: op('Patch a Job (suspend, parallelism, activeDeadlineSeconds, labels, …)', 'patchNamespacedJob', {
+          parameters: [DRY_RUN, FIELD_VALIDATION],
+          requestBody: {
+            required: true,
+            content: {
+              'application/merge-patch+json': { schema: { type: 'object' } },
+              'application/strategic-merge-patch+json': { schema: { type: 'object' } },
+              'application/json-patch+json': { schema: { type: 'array', items: { type: 'object' } } },
+            },
+          },
+          responses: { '200': { description: 'the patched Job', content: json(ref('Job')) }, ...errors(400, 404, 409, 413, 415, 422) },
+        }),
+        delete: op('Delete a Job; its running pods are terminated (propagationPolicy Background by default)', 'deleteNamespacedJob', {
+          parameters: [queryParam('propagationPolicy', 'string', '`Background` (default), `Foreground` or `Orphan`'), DRY_RUN],
+          requestBody: deleteOptionsBody,
+          responses: {
+            '200': { description: 'Status (Background, Orphan) or the Job with deletionTimestamp (Foreground)', content: json({ oneOf: [ref('Status'), ref('Job')] }) },
+            ...errors(400, 404, 415, 422),
+          },
+        }),
+      },
+      '/api/v1/namespaces/{namespace}/pods': {
+        parameters: [NAMESPACE],
+        get: op("List pods (a Job's pods with labelSelector=job-name=<job>)", 'listNamespacedPod', {
+          parameters: [LABEL_SELECTOR],
+          responses: { '200': { description: 'PodList', content: json(ref('PodList')) }, ...errors(400, 404) },
+        }),
+      },
+      '/api/v1/pods': {
+        get: op('List the pods of all namespaces', 'listPodForAllNamespaces', {
+          parameters: [LABEL_SELECTOR],
+          responses: { '200': { description: 'PodList', content: json(ref('PodList')) }, ...errors(400) },
+        }),
+      },
+      '/api/v1/namespaces/{namespace}/pods/{pod}': {
+        parameters: [NAMESPACE, POD_NAME],
+        get: op('Read a pod', 'readNamespacedPod', {
+          responses: { '200': { description: 'the Pod', content: json(ref('Pod')) }, ...errors(404) },
+        }),
+        delete: op('Delete (terminate) a pod as a user would on a cluster', 'deleteNamespacedPod', {
+          parameters: [queryParam('gracePeriodSeconds', 'integer', "seconds between SIGTERM and SIGKILL; default the pod's terminationGracePeriodSeconds")],
+          requestBody: deleteOptionsBody,
+          responses: { '200': { description: 'the Pod with its deletionTimestamp', content: json(ref('Pod')) }, ...errors(400, 404, 415) },
+        }),
+      },
+      '/api/v1/namespaces/{namespace}/pods/{pod}/log': {
+        parameters: [NAMESPACE, POD_NAME],
+        get: op("Read a container's log", 'readNamespacedPodLog', {
+          parameters: [
+            queryParam('container', 'string', 'required when the pod has several containers'),
+            queryParam('follow', 'boolean', 'stream until the container run ends'),
+            queryParam('previous', 'boolean', 'the previous run of the container (restartPolicy OnFailure)'),
+            queryParam('tailLines', 'integer', 'only the last N lines'),
+            queryParam('limitBytes', 'integer', 'at most N bytes'),
+            queryParam('sinceSeconds', 'integer', 'only lines newer than N seconds'),
+            queryParam('sinceTime', 'string', 'only lines at or after this RFC 3339 time'),
+            queryParam('timestamps', 'boolean', 'prefix each line with its RFC3339Nano timestamp'),
+          ],
+          responses: { '200': { description: 'the log', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(400, 404) },
+        }),
+      },
+      '/api/v1/namespaces/{namespace}/events': {
+        parameters: [NAMESPACE],
+        get: op('List the events of Jobs and pods', 'listNamespacedEvent', {
+          parameters: [FIELD_SELECTOR],
+          responses: { '200': { description: 'EventList', content: json(ref('EventList')) }, ...errors(400, 404) },
+        }),
+      },
+      '/api/v1/events': {
+        get: op('List the events of all namespaces', 'listEventForAllNamespaces', {
+          parameters: [FIELD_SELECTOR],
+          responses: { '200': { description: 'EventList', content: json(ref('EventList')) }, ...errors(400) },
+        }),
+      },
+      '/healthz': {
+        get: { summary: 'Liveness', operationId: 'healthz', responses: { '200': { description: 'ok', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: Temporal reachable and a worker polls the task queue',
+          operationId: 'readyz',
+          responses: { '200': { description: 'ok', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(503) },
+        },
+      },
+      '/openapi/v3': {
+        get: op('This document', 'openapi', { responses: { '200': { description: 'OpenAPI 3 document', content: json({ type: 'object' }) } } }),
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'only when KJOB_API_TOKEN is set' } },
+      schemas: {
+        ObjectMeta: { type: 'object', additionalProperties: true, properties: { name: { type: 'string' }, namespace: { type: 'string' }, uid: { type: 'string' } } },
+        Job: {
+          type: 'object',
+          required: ['apiVersion', 'kind', 'spec'],
+          properties: {
+            apiVersion: { type: 'string', enum: ['batch/v1'] },
+            kind: { type: 'string', enum: ['Job'] },
+            metadata: ref('ObjectMeta'),
+            spec: { type: 'object', additionalProperties: true, description: 'batch/v1 JobSpec' },
+            status: { type: 'object', additionalProperties: true, description: 'batch/v1 JobStatus' },
+          },
+        },
+        JobList: list('batch/v1', 'JobList', 'Job'),
+        Pod: {
+          type: 'object',
+          properties: {
+            apiVersion: { type: 'string', enum: ['v1'] },
+            kind: { type: 'string', enum: ['Pod'] },
+            metadata: ref('ObjectMeta'),
+            spec: { type: 'object', additionalProperties: true },
+            status: { type: 'object', additionalProperties: true },
+          },
+        },
+        PodList: list('v1', 'PodList', 'Pod'),
+        Event: { type: 'object', additionalProperties: true, properties: { reason: { type: 'string' }, message: { type: 'string' }, type: { type: 'string' } } },
+        EventList: list('v1', 'EventList', 'Event'),
+        DeleteOptions: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string', enum: ['DeleteOptions'] },
+            apiVersion: { type: 'string' },
+            propagationPolicy: { type: 'string', enum: ['Background', 'Foreground', 'Orphan'] },
+            gracePeriodSeconds: { type: 'integer', minimum: 0 },
+          },
+        },
+        Status: {
+          type: 'object',
+          required: ['kind', 'apiVersion', 'status', 'code'],
+          properties: {
+            kind: { type: 'string', enum: ['Status'] },
+            apiVersion: { type: 'string', enum: ['v1'] },
+            status: { type: 'string', enum: ['Success', 'Failure'] },
+            message: { type: 'string' },
+            reason: { type: 'string' },
+            code: { type: 'integer' },
+            details: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                group: { type: 'string' },
+                kind: { type: 'string' },
+                uid: { type: 'string' },
+                causes: {
+                  type: 'array',
+                  items: { type: 'object', properties: { reason: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+function list(apiVersion: string, kind: string, item: string): Schema {
+  return {
+    type: 'object',
+    required: ['apiVersion', 'kind', 'items'],
+    properties: {
+      apiVersion: { type: 'string', enum: [apiVersion] },
+      kind: { type: 'string', enum: [kind] },
+      metadata: { type: 'object', properties: { resourceVersion: { type: 'string' } } },
+      items: { type: 'array', items: ref(item) },
+    },
+  };
+}

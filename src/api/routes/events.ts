@@ -1,0 +1,65 @@
+/**
+ * core/v1 Events about Jobs and their pods (`kubectl describe job` reads these with
+ * `fieldSelector=involvedObject.name=<job>`). Events live in their Job's workflow, so a selector
+ * that names an object reads only the Jobs that object can belong to.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { EventList, KubeEvent } from '../../spec/types.js';
+import { mapLimit } from '../jobs-gateway.js';
+import { namespaceParam, rejectWatch } from '../params.js';
+import { BadRequest } from '../status.js';
+import { parseFieldSelectorParam, type RouteDeps } from './jobs.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+import { candidateJobNames } from './pods.js';
+
+const CONCURRENCY = 16;
+
+/** The Event field selectors of core/v1 (pkg/apis/core/v1/conversion.go, Event). */
+const EVENT_FIELDS: Readonly<Record<string, (e: KubeEvent) => string>> = {
+  'involvedObject.kind': (e) => e.involvedObject.kind ?? '',
+  'involvedObject.namespace': (e) => e.involvedObject.namespace ?? '',
+  'involvedObject.name': (e) => e.involvedObject.name ?? '',
+  'involvedObject.uid': (e) => e.involvedObject.uid ?? '',
+  'involvedObject.apiVersion': (e) => e.involvedObject.apiVersion ?? '',
+  'metadata.name': (e) => e.metadata.name ?? '',
+  'metadata.namespace': (e) => e.metadata.namespace ?? '',
+  reason: (e) => e.reason,
+  type: (e) => e.type,
+  source: (e) => e.source.component,
+  reportingComponent: (e) => e.reportingComponent ?? '',
+};
+
+async function listEvents(req: Request, res: Response, deps: RouteDeps, namespace: string | null): Promise<void> {
+  rejectWatch(req);
+  const selector = parseFieldSelectorParam(req);
+  for (const term of selector) {
+    if (!Object.hasOwn(EVENT_FIELDS, term.field)) throw new BadRequest(`field label not supported: ${term.field}`);
+  }
+  const named = selector.find((t) => t.field === 'involvedObject.name' && t.operator !== '!=')?.value;
+  let sources: Array<{ namespace: string; name: string }>;
+  if (named !== undefined && namespace !== null) {
+    // The object is the Job itself or one of its pods.
+    sources = [...new Set([named, ...candidateJobNames(named)])].map((name) => ({ namespace, name }));
+  } else {
+    sources = (await deps.jobs.list(namespace)).map((j) => ({ namespace: j.metadata.namespace ?? '', name: j.metadata.name ?? '' }));
+  }
+  const lists = await mapLimit(sources, CONCURRENCY, (s) => deps.jobs.events(s.namespace, s.name));
+  const items = lists
+    .flatMap((l) => l?.items ?? [])
+    .filter((e) => selector.every((t) => (EVENT_FIELDS[t.field]!(e) === t.value) === (t.operator !== '!=')));
+  const list: EventList = { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: '' }, items };
+  res.json(list);
+}
+
+export function eventsRouter(deps: RouteDeps): Router {
+  const router = Router({ caseSensitive: true });
+  router
+    .route('/api/v1/namespaces/:namespace/events')
+    .get((req, res) => listEvents(req, res, deps, namespaceParam(req)))
+    .all(methodNotAllowed);
+  router
+    .route('/api/v1/events')
+    .get((req, res) => listEvents(req, res, deps, null))
+    .all(methodNotAllowed);
+  return router;
+}

@@ -1,0 +1,285 @@
+/**
+ * batch/v1 Jobs: create (JSON/YAML, generateName, dryRun), get, list (label and field selectors),
+ * patch (merge, strategic-as-merge, JSON patch) and delete (propagationPolicy). Request shaping
+ * and validation happen here with the spec module's functions; Temporal is reached only through
+ * the gateway.
+ */
+import { randomUUID } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type { Config } from '../../config.js';
+import { decodeJob } from '../../spec/decode.js';
+import { applyDefaults, finalizeNewJob, randomNameSuffix } from '../../spec/defaults.js';
+import { required } from '../../spec/field-errors.js';
+import { matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../../spec/labels.js';
+import { parseManifest } from '../../spec/parse.js';
+import type { Job, JobList, StoredJob } from '../../spec/types.js';
+import { createWarnings, validateJob, validateJobUpdate } from '../../spec/validate.js';
+import { hasBody, MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, requireMediaType } from '../content.js';
+import type { JobsGateway, PropagationPolicy } from '../jobs-gateway.js';
+import {
+  addWarnings,
+  boolParam,
+  dryRunParam,
+  fieldValidationParam,
+  nameParam,
+  namespaceParam,
+  queryParam,
+  rejectWatch,
+  type FieldValidation,
+} from '../params.js';
+import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../patch.js';
+import { ApiError, BadRequest, Conflict, Invalid, invalidJob, JOBS, successStatus } from '../status.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+export interface RouteDeps {
+  config: Config;
+  jobs: JobsGateway;
+}
+
+const NAMESPACE_MISMATCH = 'the namespace of the provided object does not match the namespace sent on the request';
+const GENERATE_NAME_ATTEMPTS = 3;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Decodes a manifest (or a patched Job) into a Job: 400 for what is not a Job at all, 422 for
+ * fields of the wrong type; unknown fields become warnings, or a 400 with fieldValidation=Strict
+ * (the API server's "strict decoding error").
+ */
+function decode(raw: unknown, fieldValidation: FieldValidation, res: Response): Job {
+  if (!isPlainObject(raw)) {
+    const what = Array.isArray(raw) ? 'a list' : raw === null ? 'empty' : `a ${typeof raw}`;
+    throw new BadRequest(`the request body must be a single Job object, got ${what}`);
+  }
+  const decoded = decodeJob(raw);
+  if (decoded.kindError) throw new BadRequest(decoded.kindError);
+  const name = typeof raw.metadata === 'object' && raw.metadata !== null ? String((raw.metadata as { name?: unknown }).name ?? '') : '';
+  if (decoded.errors.length > 0 || !decoded.job) throw invalidJob(name, decoded.errors);
+  if (fieldValidation === 'Strict' && decoded.warnings.length > 0) {
+    throw new BadRequest(`strict decoding error: ${decoded.warnings.join(', ')}`);
+  }
+  if (fieldValidation === 'Warn') addWarnings(res, decoded.warnings);
+  return decoded.job;
+}
+
+function checkNamespace(job: Job, namespace: string): void {
+  if (job.metadata.namespace !== undefined && job.metadata.namespace !== '' && job.metadata.namespace !== namespace) {
+    throw new BadRequest(NAMESPACE_MISMATCH);
+  }
+}
+
+async function createJob(req: Request, res: Response, { jobs }: RouteDeps, maxBodyBytes: number): Promise<void> {
+  const namespace = namespaceParam(req, true);
+  const dryRun = dryRunParam(req);
+  const fieldValidation = fieldValidationParam(req);
+  requireMediaType(req, MANIFEST_MEDIA_TYPES);
+  const text = await readBody(req, maxBodyBytes);
+  let raw: unknown;
+  try {
+    raw = parseManifest(text, mediaTypeOf(req));
+  } catch (err) {
+    throw err instanceof BadRequest ? err : new BadRequest(`error decoding the request body: ${(err as Error).message}`);
+  }
+  const job = decode(raw, fieldValidation, res);
+  checkNamespace(job, namespace);
+  if (!job.metadata.name && !job.metadata.generateName) {
+    throw invalidJob('', [required('metadata.name', 'name or generateName is required')]);
+  }
+
+  const uid = randomUUID();
+  // finalizeNewJob defaults the Job, names it (generateName) and adds uid, selector and labels.
+  const finalize = (): StoredJob => finalizeNewJob(job, { namespace, uid, now: new Date(), randomSuffix: randomNameSuffix() });
+  let stored = finalize();
+  const errors = validateJob(stored);
+  if (errors.length > 0) throw invalidJob(stored.metadata.name, errors);
+  addWarnings(res, createWarnings(stored));
+
+  if (dryRun) {
+    res.status(201).json({ ...stored, status: {} });
+    return;
+  }
+  // generateName: a collision with a live Job is retried with a new suffix, as the API server's
+  // create retries name generation (registry/rest/create.go) instead of failing the request.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res.status(201).json(await jobs.create(stored));
+      return;
+    } catch (err) {
+      const collided = err instanceof ApiError && err.reason === 'AlreadyExists';
+      if (!collided || job.metadata.name || attempt >= GENERATE_NAME_ATTEMPTS) throw err;
+      stored = finalize();
+    }
+  }
+}
+
+/** The field selectors Jobs support (batch/v1 conversion.go: AddFieldLabelConversionFunc). */
+const JOB_FIELDS: Readonly<Record<string, (job: Job) => string>> = {
+  'metadata.name': (job) => job.metadata.name ?? '',
+  'metadata.namespace': (job) => job.metadata.namespace ?? '',
+  'status.successful': (job) => String(job.status?.succeeded ?? 0),
+};
+
+async function listJobs(req: Request, res: Response, { jobs }: RouteDeps, namespace: string | null): Promise<void> {
+  rejectWatch(req);
+  const labelSelector = parseLabelSelectorParam(req);
+  const fieldSelector = parseFieldSelectorParam(req);
+  for (const term of fieldSelector) {
+    if (!Object.hasOwn(JOB_FIELDS, term.field)) throw new BadRequest(`field label not supported: ${term.field}`);
+  }
+  const items = (await jobs.list(namespace)).filter(
+    (job) =>
+      matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) &&
+      fieldSelector.every((t) => (JOB_FIELDS[t.field]!(job) === t.value) === (t.operator !== '!=')),
+  );
+  const list: JobList = { apiVersion: 'batch/v1', kind: 'JobList', metadata: { resourceVersion: '' }, items };
+  res.json(list);
+}
+
+export function parseLabelSelectorParam(req: Request): ReturnType<typeof parseLabelSelector> {
+  const raw = queryParam(req, 'labelSelector') ?? '';
+  try {
+    return parseLabelSelector(raw);
+  } catch (err) {
+    throw new BadRequest(`unable to parse requirement: ${(err as Error).message}`);
+  }
+}
+
+export function parseFieldSelectorParam(req: Request): ReturnType<typeof parseFieldSelector> {
+  const raw = queryParam(req, 'fieldSelector') ?? '';
+  try {
+    return parseFieldSelector(raw);
+  } catch (err) {
+    throw new BadRequest(`invalid field selector: ${(err as Error).message}`);
+  }
+}
+
+/** The Job part a patch may touch: everything but status (the main resource ignores status). */
+function patchable(job: Job): Record<string, unknown> {
+  return { apiVersion: job.apiVersion, kind: job.kind, metadata: job.metadata, spec: job.spec };
+}
+
+async function patchJob(req: Request, res: Response, { jobs }: RouteDeps, maxBodyBytes: number): Promise<void> {
+  const namespace = namespaceParam(req);
+  const name = nameParam(req, JOBS);
+  const dryRun = dryRunParam(req);
+  const fieldValidation = fieldValidationParam(req);
+  const patchType = requireMediaType(req, PATCH_MEDIA_TYPES);
+  const patch = parseJson(await readBody(req, maxBodyBytes), 'the patch');
+  const current = await jobs.get(namespace, name);
+
+  let patched: unknown;
+  if (patchType === 'json') {
+    patched = applyJsonPatch(patchable(current), patch);
+  } else {
+    if (!isPlainObject(patch)) throw new BadRequest('a merge patch must be a JSON object');
+    if (patchType === 'strategic') assertNoStrategicDirectives(patch);
+    patched = applyMergePatch(patchable(current), patch);
+  }
+  const job = decode(patched, fieldValidation, res);
+  // rest.BeforeUpdate: the object must still name the URL's object.
+  if (job.metadata.name !== name) {
+    throw new BadRequest(`the name of the object (${String(job.metadata.name)}) does not match the name on the URL (${name})`);
+  }
+  checkNamespace(job, namespace);
+  const old = current as unknown as StoredJob;
+  if (job.metadata.uid !== undefined && job.metadata.uid !== old.metadata.uid) {
+    throw new Conflict(JOBS, name, `Precondition failed: UID in precondition: ${job.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
+  }
+  const defaulted = applyDefaults(job) as StoredJob;
+  // Server-managed metadata is kept from the stored Job whatever the patch says (ObjectMeta
+  // update strategy); generation counts spec changes (job strategy PrepareForUpdate).
+  const specChanged = JSON.stringify(defaulted.spec) !== JSON.stringify(old.spec);
+  const updated: StoredJob = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      ...defaulted.metadata,
+      name,
+      namespace,
+      uid: old.metadata.uid,
+      creationTimestamp: old.metadata.creationTimestamp,
+      generation: (old.metadata.generation ?? 1) + (specChanged ? 1 : 0),
+    },
+    spec: defaulted.spec,
+  };
+  for (const managed of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'resourceVersion', 'ownerReferences'] as const) {
+    delete updated.metadata[managed];
+  }
+  const neverStarted = current.status?.startTime === undefined && old.spec.suspend === true;
+  const errors = validateJobUpdate(old, updated, { neverStarted });
+  if (errors.length > 0) throw invalidJob(name, errors);
+
+  if (dryRun) {
+    res.json({ ...updated, status: current.status ?? {} });
+    return;
+  }
+  res.json(await jobs.update(updated));
+}
+
+const PROPAGATION_POLICIES: readonly PropagationPolicy[] = ['Background', 'Foreground', 'Orphan'];
+
+/** DeleteOptions from the body (kubectl sends one) and/or the query string; the query wins. */
+async function deleteOptions(req: Request, maxBodyBytes: number): Promise<Record<string, unknown>> {
+  if (!hasBody(req)) return {};
+  requireMediaType(req, { 'application/json': 'json' });
+  const text = await readBody(req, maxBodyBytes);
+  if (text.trim() === '') return {};
+  const body = parseJson(text, 'DeleteOptions');
+  if (!isPlainObject(body)) throw new BadRequest('the request body must be a DeleteOptions object');
+  if (body.kind !== undefined && body.kind !== 'DeleteOptions') {
+    throw new BadRequest(`the request body must be a DeleteOptions object, got kind ${JSON.stringify(body.kind)}`);
+  }
+  return body;
+}
+
+export function propagationPolicyOf(options: Record<string, unknown>, query: string | undefined, orphanDependents: boolean): PropagationPolicy {
+  const raw = query ?? options.propagationPolicy ?? (orphanDependents || options.orphanDependents === true ? 'Orphan' : undefined);
+  if (raw === undefined || raw === '') return 'Background';
+  if (typeof raw === 'string' && (PROPAGATION_POLICIES as readonly string[]).includes(raw)) return raw as PropagationPolicy;
+  throw new Invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
+    { type: 'FieldValueNotSupported', field: 'propagationPolicy', value: raw, detail: 'supported values: "Foreground", "Background", "Orphan"', supported: [...PROPAGATION_POLICIES] },
+  ]);
+}
+
+async function deleteJob(req: Request, res: Response, { jobs }: RouteDeps, maxBodyBytes: number): Promise<void> {
+  const namespace = namespaceParam(req);
+  const name = nameParam(req, JOBS);
+  const dryRun = dryRunParam(req);
+  const options = await deleteOptions(req, maxBodyBytes);
+  const policy = propagationPolicyOf(options, queryParam(req, 'propagationPolicy'), boolParam(req, 'orphanDependents'));
+  if (dryRun) {
+    const job = await jobs.get(namespace, name);
+    res.json(successStatus(JOBS, name, job.metadata.uid));
+    return;
+  }
+  const job = await jobs.delete(namespace, name, policy);
+  // Foreground: the object stays visible (deletionTimestamp + foregroundDeletion finalizer) until
+  // its pods are gone, and DELETE returns it; otherwise the Job is gone and a Status says so.
+  if (policy === 'Foreground') res.json(job);
+  else res.json(successStatus(JOBS, name, job.metadata.uid));
+}
+
+export function jobsRouter(deps: RouteDeps): Router {
+  const router = Router({ caseSensitive: true });
+  const limit = deps.config.maxBodyBytes;
+  router
+    .route('/apis/batch/v1/namespaces/:namespace/jobs')
+    .get((req, res) => listJobs(req, res, deps, namespaceParam(req)))
+    .post((req, res) => createJob(req, res, deps, limit))
+    .all(methodNotAllowed);
+  router
+    .route('/apis/batch/v1/jobs')
+    .get((req, res) => listJobs(req, res, deps, null))
+    .all(methodNotAllowed);
+  router
+    .route('/apis/batch/v1/namespaces/:namespace/jobs/:name')
+    .get(async (req, res) => {
+      res.json(await deps.jobs.get(namespaceParam(req), nameParam(req, JOBS)));
+    })
+    .patch((req, res) => patchJob(req, res, deps, limit))
+    .delete((req, res) => deleteJob(req, res, deps, limit))
+    .all(methodNotAllowed);
+  return router;
+}

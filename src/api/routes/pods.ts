@@ -1,0 +1,224 @@
+/**
+ * core/v1 Pods of kjob Jobs: list (labelSelector), get, log (container, tailLines, limitBytes,
+ * timestamps, previous, sinceSeconds/sinceTime, follow) and delete (gracePeriodSeconds). Pods are
+ * not stored anywhere but in their Job's workflow, so every lookup goes through the owning Job.
+ */
+import { Router, type Request, type Response } from 'express';
+import { matchesLabelSelector } from '../../spec/labels.js';
+import type { Job, Pod, PodList } from '../../spec/types.js';
+import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogOptions } from '../../storage/pod-logs.js';
+import { hasBody, parseJson, readBody, requireMediaType } from '../content.js';
+import { mapLimit } from '../jobs-gateway.js';
+import { boolParam, intParam, nameParam, namespaceParam, queryParam, rejectWatch } from '../params.js';
+import { BadRequest, NotFound, PODS } from '../status.js';
+import { parseLabelSelectorParam, type RouteDeps } from './jobs.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+const CONCURRENCY = 16;
+
+/**
+ * The Jobs a pod name can belong to. The controller names pods `<job>-<5 chars>` (NonIndexed) or
+ * `<job>-<index>-<5 chars>` (Indexed), like generateName in Kubernetes; so at most two
+ * candidates: the name without its suffix, and that without a trailing `-<index>`.
+ */
+export function candidateJobNames(podName: string): string[] {
+  const m = /^(.+)-[a-z0-9]{5}$/.exec(podName);
+  if (!m) return [];
+  const base = m[1]!;
+  const indexed = /^(.+)-\d+$/.exec(base);
+  return indexed ? [base, indexed[1]!] : [base];
+}
+
+/**
+ * The one Job a label selector pins, if any: `job-name=x` (or the batch.kubernetes.io/ form) as an
+ * equality term, which is what `kubectl get pods -l job-name=x` and the docs' examples send. The
+ * exact selector is still applied to every pod afterwards.
+ */
+export function pinnedJob(selector: string): { name?: string; uid?: string } {
+  const term = (key: string) =>
+    new RegExp(`(?:^|,)\\s*(?:batch\\.kubernetes\\.io/)?${key}\\s*==?\\s*([^,!=\\s]+)\\s*(?:,|$)`).exec(selector)?.[1];
+  const name = term('job-name');
+  const uid = term('controller-uid');
+  return { ...(name ? { name } : {}), ...(uid ? { uid } : {}) };
+}
+
+async function jobPods(deps: RouteDeps, namespace: string, name: string): Promise<Pod[]> {
+  return (await deps.jobs.pods(namespace, name))?.pods.items ?? [];
+}
+
+async function listPods(req: Request, res: Response, deps: RouteDeps, namespace: string | null): Promise<void> {
+  rejectWatch(req);
+  const raw = queryParam(req, 'labelSelector') ?? '';
+  const selector = parseLabelSelectorParam(req);
+  const pin = pinnedJob(raw);
+  let pods: Pod[];
+  if (pin.name && namespace !== null) {
+    pods = await jobPods(deps, namespace, pin.name);
+  } else {
+    let jobs: Job[] = await deps.jobs.list(namespace);
+    if (pin.name) jobs = jobs.filter((j) => j.metadata.name === pin.name);
+    if (pin.uid) jobs = jobs.filter((j) => j.metadata.uid === pin.uid);
+    pods = (await mapLimit(jobs, CONCURRENCY, (j) => jobPods(deps, j.metadata.namespace ?? '', j.metadata.name ?? ''))).flat();
+  }
+  const list: PodList = {
+    apiVersion: 'v1',
+    kind: 'PodList',
+    metadata: { resourceVersion: '' },
+    items: pods.filter((p) => matchesLabelSelector(selector, p.metadata.labels ?? {})),
+  };
+  res.json(list);
+}
+
+/** Finds a pod and its Job by the pod's name; NotFound when no candidate Job has it. */
+export async function findPod(deps: RouteDeps, namespace: string, podName: string): Promise<{ job: Job; pod: Pod }> {
+  for (const jobName of candidateJobNames(podName)) {
+    const found = await deps.jobs.pods(namespace, jobName);
+    const pod = found?.pods.items.find((p) => p.metadata.name === podName);
+    if (found && pod) return { job: found.job, pod };
+  }
+  throw new NotFound(PODS, podName);
+}
+
+/** The container whose log is asked for, checked like the API server's pod log REST (LogLocation). */
+export function logContainer(pod: Pod, requested: string | undefined): string {
+  const name = pod.metadata.name ?? '';
+  const containers = (pod.spec.containers ?? []).map((c) => c.name);
+  const inits = (pod.spec.initContainers ?? []).map((c) => c.name);
+  if (requested === undefined || requested === '') {
+    if (containers.length === 1) return containers[0]!;
+    let msg = `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`;
+    if (inits.length > 0) msg += ` or one of the init containers: [${inits.join(' ')}]`;
+    throw new BadRequest(msg);
+  }
+  if (!containers.includes(requested) && !inits.includes(requested)) {
+    throw new BadRequest(`container ${requested} is not valid for pod ${name}`);
+  }
+  return requested;
+}
+
+function logOptions(req: Request, deps: RouteDeps, job: Job, pod: Pod): PodLogOptions {
+  const tailLines = intParam(req, 'tailLines', 0);
+  const limitBytes = intParam(req, 'limitBytes', 1);
+  const sinceSeconds = intParam(req, 'sinceSeconds', 1);
+  const sinceTime = queryParam(req, 'sinceTime');
+  if (sinceTime !== undefined && !Number.isFinite(Date.parse(sinceTime))) {
+    throw new BadRequest(`invalid sinceTime ${JSON.stringify(sinceTime)}: must be an RFC 3339 time`);
+  }
+  if (sinceSeconds !== undefined && sinceTime !== undefined) {
+    throw new BadRequest('at most one of sinceTime or sinceSeconds may be specified');
+  }
+  return {
+    dataDir: deps.config.dataDir,
+    namespace: job.metadata.namespace ?? '',
+    jobUid: job.metadata.uid ?? '',
+    podName: pod.metadata.name ?? '',
+    container: logContainer(pod, queryParam(req, 'container')),
+    timestamps: boolParam(req, 'timestamps'),
+    previous: boolParam(req, 'previous'),
+    ...(tailLines !== undefined ? { tailLines } : {}),
+    ...(limitBytes !== undefined ? { limitBytes } : {}),
+    ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
+    ...(sinceTime !== undefined ? { sinceTime } : {}),
+  };
+}
+
+/** Writes `chunk`, waiting for the socket to drain so a fast log never piles up in memory. */
+function write(res: Response, chunk: string): Promise<void> {
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function podLog(req: Request, res: Response, deps: RouteDeps): Promise<void> {
+  const namespace = namespaceParam(req);
+  const podName = nameParam(req, PODS, 'pod');
+  const follow = boolParam(req, 'follow');
+  const { job, pod } = await findPod(deps, namespace, podName);
+  const options = logOptions(req, deps, job, pod);
+  try {
+    if (!follow) {
+      res.type('text/plain').send(await readPodLog(options));
+      return;
+    }
+    // Follow: stream until the container run ends; a client that goes away stops the reader.
+    const stop = new AbortController();
+    res.on('close', () => stop.abort());
+    const lines = followPodLog({ ...options, signal: stop.signal });
+    let started = false;
+    for await (const chunk of lines) {
+      if (!started) {
+        res.status(200).type('text/plain');
+        res.flushHeaders();
+        started = true;
+      }
+      await write(res, chunk);
+      if (stop.signal.aborted) break;
+    }
+    if (!started) res.status(200).type('text/plain');
+    res.end();
+  } catch (err) {
+    // The kubelet answers 400 for a container that has not started and a missing previous run.
+    if (err instanceof PodLogNotFoundError) throw new BadRequest(err.message);
+    throw err;
+  }
+}
+
+/** gracePeriodSeconds from the query or a DeleteOptions body; null = the pod's own. */
+async function gracePeriod(req: Request, maxBodyBytes: number): Promise<number | null> {
+  const fromQuery = intParam(req, 'gracePeriodSeconds', 0);
+  if (fromQuery !== undefined) return fromQuery;
+  if (!hasBody(req)) return null;
+  requireMediaType(req, { 'application/json': 'json' });
+  const text = await readBody(req, maxBodyBytes);
+  if (text.trim() === '') return null;
+  const body = parseJson(text, 'DeleteOptions') as { kind?: unknown; gracePeriodSeconds?: unknown } | null;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('the request body must be a DeleteOptions object');
+  if (body.kind !== undefined && body.kind !== 'DeleteOptions') throw new BadRequest('the request body must be a DeleteOptions object');
+  const g = body.gracePeriodSeconds;
+  if (g === undefined || g === null) return null;
+  if (typeof g !== 'number' || !Number.isSafeInteger(g) || g < 0) {
+    throw new BadRequest(`invalid gracePeriodSeconds ${JSON.stringify(g)}: must be greater than or equal to 0`);
+  }
+  return g;
+}
+
+async function deletePod(req: Request, res: Response, deps: RouteDeps): Promise<void> {
+  const namespace = namespaceParam(req);
+  const podName = nameParam(req, PODS, 'pod');
+  const grace = await gracePeriod(req, deps.config.maxBodyBytes);
+  const { job, pod } = await findPod(deps, namespace, podName);
+  const after = await deps.jobs.deletePod(namespace, job.metadata.name ?? '', podName, grace);
+  // As on a cluster, DELETE returns the pod as it is now (with its deletionTimestamp).
+  res.json(after.items.find((p) => p.metadata.name === podName) ?? pod);
+}
+
+export function podsRouter(deps: RouteDeps): Router {
+  const router = Router({ caseSensitive: true });
+  router
+    .route('/api/v1/namespaces/:namespace/pods')
+    .get((req, res) => listPods(req, res, deps, namespaceParam(req)))
+    .all(methodNotAllowed);
+  router
+    .route('/api/v1/pods')
+    .get((req, res) => listPods(req, res, deps, null))
+    .all(methodNotAllowed);
+  router
+    .route('/api/v1/namespaces/:namespace/pods/:pod')
+    .get(async (req, res) => {
+      res.json((await findPod(deps, namespaceParam(req), nameParam(req, PODS, 'pod'))).pod);
+    })
+    .delete((req, res) => deletePod(req, res, deps))
+    .all(methodNotAllowed);
+  router
+    .route('/api/v1/namespaces/:namespace/pods/:pod/log')
+    .get((req, res) => podLog(req, res, deps))
+    .all(methodNotAllowed);
+  return router;
+}
