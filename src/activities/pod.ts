@@ -1,0 +1,430 @@
+/**
+ * One pod attempt: the kubelet of kjob. Runs the init containers in order, then the containers
+ * side by side, each as a local process group; restarts failed containers in place for
+ * `restartPolicy: OnFailure` with the crash-loop backoff; enforces the pod's own
+ * `activeDeadlineSeconds`; heartbeats; on cancellation terminates the processes (SIGTERM, SIGKILL
+ * after the grace period) and still returns their real exit codes.
+ *
+ * Every process outcome is data (PodResult). Only what is not a pod outcome throws: a working
+ * directory that cannot be made (`PodSetupFailed`), or a cancellation that arrived before any
+ * process started (the CancelledFailure itself).
+ */
+import { mkdir } from 'node:fs/promises';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { PodResult, PodStatusReport, RunPodInput } from '../spec/pod-run.js';
+import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus } from '../spec/types.js';
+import { podWorkDir, resolveWorkingDir, validContainerName, type PodRef } from '../storage/pod-files.js';
+import { ContainerLogWriter, readLogTail } from '../storage/pod-logs.js';
+import { containerProcess, type DownwardPod } from './container-env.js';
+import type { ActivityDeps } from './index.js';
+import { startContainerProcess, type ContainerProcess, type ProcessExit } from './process-group.js';
+
+/** kubelet activeDeadlineHandler: the pod's reason and message when its deadline passes. */
+export const DEADLINE_EXCEEDED_REASON = 'DeadlineExceeded';
+export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+/** Exit code of a container that could not be started (containerd reports 128 with StartError). */
+export const START_ERROR_EXIT_CODE = 128;
+
+/** Docker's PATH for images that set none; the node binary's folder is added so `node` works. */
+const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+type Kind = 'init' | 'main';
+
+/** Kubernetes time format for container states: RFC3339 with seconds. */
+function k8sTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Go's time.Duration.String for the CrashLoopBackOff message (`10s`, `2m40s`, `50ms`). */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const totalSeconds = ms / 1000;
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = Number((totalSeconds % 60).toFixed(3));
+  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
+}
+
+/** The kubelet's crash-loop delay before restart number `restarts + 1`: base·2^restarts, capped. */
+export function restartDelayMs(restarts: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** restarts, maxMs);
+}
+
+function initialStatus(c: Container, waitingReason: string): ContainerStatus {
+  return {
+    name: c.name,
+    image: c.image ?? '',
+    imageID: '',
+    ready: false,
+    started: false,
+    restartCount: 0,
+    state: { waiting: { reason: waitingReason } },
+    lastState: {},
+  };
+}
+
+interface StopRequest {
+  kind: 'cancel' | 'deadline';
+  error?: unknown;
+}
+
+/** Serialises status reports, keeps only the newest pending one, retries a few times, never throws. */
+class StatusReporter {
+  private latest: PodStatusReport | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly send: (report: PodStatusReport) => Promise<void>,
+    private readonly log: ActivityDeps['log'],
+    private readonly fields: Record<string, unknown>,
+  ) {}
+
+  push(report: PodStatusReport): void {
+    this.latest = report;
+    this.loop ??= this.run().finally(() => {
+      this.loop = null;
+    });
+  }
+
+  async drain(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.latest) {
+      const report = this.latest;
+      this.latest = null;
+      await this.sendWithRetry(report);
+    }
+  }
+
+  private async sendWithRetry(report: PodStatusReport): Promise<void> {
+    const attempts = 4;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await this.send(report);
+        return;
+      } catch (err) {
+        const last = attempt === attempts;
+        (last ? this.log.error : this.log.warn)(last ? 'pod status report dropped' : 'pod status report failed, retrying', {
+          ...this.fields,
+          attempt,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        if (last) return;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+}
+
+class PodAttempt {
+  private readonly ref: PodRef;
+  private readonly initStatuses: ContainerStatus[];
+  private readonly statuses: ContainerStatus[];
+  private readonly running = new Set<ContainerProcess>();
+  private readonly stopController = new AbortController();
+  private readonly reporter: StatusReporter;
+  private readonly attemptStartedAt = Date.now();
+  private readonly downward: DownwardPod;
+  private readonly baseEnv: Record<string, string>;
+  private readonly fields: Record<string, unknown>;
+  private stop: StopRequest | null = null;
+  private startedAt: number | null = null;
+  private pendingRestarts = 0;
+  private lastSignature = '';
+
+  constructor(
+    private readonly deps: ActivityDeps,
+    private readonly input: RunPodInput,
+    private readonly workDir: string,
+    private readonly ctx: Context,
+  ) {
+    const spec = input.spec;
+    this.ref = { dataDir: deps.dataDir, namespace: input.namespace, jobUid: input.jobUid, podName: input.podName };
+    const hasInit = (spec.initContainers ?? []).length > 0;
+    this.initStatuses = (spec.initContainers ?? []).map((c) => initialStatus(c, 'PodInitializing'));
+    this.statuses = spec.containers.map((c) => initialStatus(c, hasInit ? 'PodInitializing' : 'ContainerCreating'));
+    this.fields = { namespace: input.namespace, job: input.jobName, pod: input.podName };
+    this.reporter = new StatusReporter((r) => deps.reportStatus(input.workflowId, r), deps.log, this.fields);
+    this.downward = {
+      name: input.podName,
+      namespace: input.namespace,
+      uid: input.podUid,
+      labels: input.labels,
+      annotations: input.annotations,
+      nodeName: deps.nodeName,
+      serviceAccountName: spec.serviceAccountName ?? 'default',
+      hostIP: '127.0.0.1',
+      podIP: '127.0.0.1',
+    };
+    this.baseEnv = {
+      PATH: deps.path ?? `${FALLBACK_PATH}:${process.execPath.slice(0, process.execPath.lastIndexOf('/'))}`,
+      HOME: workDir,
+      HOSTNAME: spec.hostname ?? input.podName,
+    };
+  }
+
+  async run(): Promise<PodResult> {
+    const heartbeat = setInterval(() => this.ctx.heartbeat(), Math.max(10, this.input.heartbeatIntervalMs));
+    this.ctx.heartbeat();
+    this.ctx.cancelled.catch((err: unknown) => this.requestStop({ kind: 'cancel', error: err }));
+    const deadlineSeconds = this.input.spec.activeDeadlineSeconds;
+    // kubelet activeDeadlineHandler counts from the pod's start on the node.
+    const deadline =
+      deadlineSeconds !== undefined
+        ? setTimeout(() => this.requestStop({ kind: 'deadline' }), deadlineSeconds * 1000)
+        : undefined;
+    let initSucceeded = true;
+    try {
+      const inits = this.input.spec.initContainers ?? [];
+      for (let i = 0; i < inits.length; i++) {
+        if (!(await this.runToCompletion('init', i))) {
+          initSucceeded = false;
+          break;
+        }
+      }
+      if (initSucceeded && !this.stop) {
+        if (inits.length > 0) for (const s of this.statuses) s.state = { waiting: { reason: 'ContainerCreating' } };
+        await Promise.all(this.input.spec.containers.map((_, i) => this.runToCompletion('main', i)));
+      }
+    } finally {
+      clearInterval(heartbeat);
+      if (deadline) clearTimeout(deadline);
+    }
+    await this.reporter.drain();
+    if (this.stop?.kind === 'cancel' && this.startedAt === null) {
+      this.deps.log.info('pod cancelled before any process started', this.fields);
+      throw this.stop.error;
+    }
+    return this.result(initSucceeded);
+  }
+
+  private result(initSucceeded: boolean): PodResult {
+    const allSucceeded =
+      initSucceeded && this.statuses.every((s) => s.state.terminated !== undefined && s.state.terminated.exitCode === 0);
+    const deadline = this.stop?.kind === 'deadline';
+    const result: PodResult = {
+      podName: this.input.podName,
+      phase: allSucceeded && !deadline ? 'Succeeded' : 'Failed',
+      nodeName: this.deps.nodeName,
+      startedAt: this.startedAt ?? this.attemptStartedAt,
+      finishedAt: Date.now(),
+      terminatedByRequest: this.stop?.kind === 'cancel',
+      initContainerStatuses: structuredClone(this.initStatuses),
+      containerStatuses: structuredClone(this.statuses),
+    };
+    if (deadline) {
+      result.reason = DEADLINE_EXCEEDED_REASON;
+      result.message = DEADLINE_EXCEEDED_MESSAGE;
+    }
+    this.deps.log.info('pod finished', { ...this.fields, phase: result.phase, reason: result.reason });
+    return result;
+  }
+
+  private container(kind: Kind, i: number): { c: Container; status: ContainerStatus } {
+    const c = (kind === 'init' ? this.input.spec.initContainers ?? [] : this.input.spec.containers)[i];
+    const status = (kind === 'init' ? this.initStatuses : this.statuses)[i];
+    if (!c || !status) throw new Error(`no ${kind} container ${i}`);
+    return { c, status };
+  }
+
+  /** Runs a container until it succeeds, or fails for good (Never, or the pod is stopping). */
+  private async runToCompletion(kind: Kind, i: number): Promise<boolean> {
+    const { c, status } = this.container(kind, i);
+    for (;;) {
+      if (this.stop) return false;
+      const exit = await this.runOnce(kind, i);
+      if (exit.exitCode === 0) return true;
+      if (this.input.spec.restartPolicy !== 'OnFailure' || this.stop) return false;
+      // kubelet crash-loop backoff (pkg/kubelet/kuberuntime doBackOff): wait, then restart in place.
+      const delay = restartDelayMs(status.restartCount, this.input.restartBackoffBaseMs, this.input.restartBackoffMaxMs);
+      const terminated = status.state;
+      const previous = status.lastState;
+      status.lastState = terminated;
+      status.state = {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${this.input.podName}_${this.input.namespace}(${this.input.podUid})`,
+        },
+      };
+      this.pendingRestarts++;
+      await this.sleepUnlessStopped(delay);
+      this.pendingRestarts--;
+      if (this.stop) {
+        // Stopped while backing off: the last run's termination is the container's final state.
+        status.state = terminated;
+        status.lastState = previous;
+        return false;
+      }
+      status.restartCount++;
+      this.deps.log.info('restarting container', { ...this.fields, container: c.name, restartCount: status.restartCount });
+    }
+  }
+
+  private sleepUnlessStopped(ms: number): Promise<void> {
+    const signal = this.stopController.signal;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** One run of one container: start, stream output to its log, wait for the exit. */
+  private async runOnce(kind: Kind, i: number): Promise<ProcessExit> {
+    const { c, status } = this.container(kind, i);
+    const restartCount = status.restartCount;
+    const writer = ContainerLogWriter.forRun(this.ref, c.name, restartCount);
+    const startFailed = (message: string): ProcessExit => {
+      writer.close();
+      const now = k8sTime(Date.now());
+      this.terminate(status, {
+        exitCode: START_ERROR_EXIT_CODE,
+        reason: 'StartError',
+        message,
+        startedAt: now,
+        finishedAt: now,
+      });
+      this.deps.log.warn('container could not start', { ...this.fields, container: c.name, message });
+      return { exitCode: START_ERROR_EXIT_CODE, signal: null };
+    };
+
+    let argv: string[];
+    let env: Record<string, string>;
+    try {
+      ({ argv, env } = containerProcess(c, this.downward, this.baseEnv));
+    } catch (err) {
+      return startFailed(err instanceof Error ? err.message : String(err));
+    }
+    const cwd = resolveWorkingDir(this.workDir, c.workingDir);
+    if (cwd === null) {
+      return startFailed(`chdir to cwd ("${c.workingDir ?? ''}") set in config.json failed: outside the pod's working directory`);
+    }
+    if (cwd !== this.workDir && cwd.startsWith(this.workDir)) await mkdir(cwd, { recursive: true });
+
+    const outcome = await startContainerProcess({
+      argv,
+      env,
+      cwd,
+      graceSeconds: this.input.terminationGracePeriodSeconds,
+      onOutput: (stream, chunk) => writer.write(stream, chunk),
+    });
+    if (!outcome.started) return startFailed(outcome.message);
+
+    const proc = outcome.process;
+    const startedAt = Date.now();
+    this.running.add(proc);
+    // A stop that arrived while the process was being started applies to it too.
+    if (this.stop) this.terminateProcess(proc);
+    status.state = { running: { startedAt: k8sTime(startedAt) } };
+    status.started = true;
+    status.ready = kind === 'main';
+    this.deps.log.info('container started', { ...this.fields, container: c.name, pid: proc.pid, restartCount });
+    if (this.startedAt === null) this.startedAt = startedAt;
+    this.maybeReport();
+
+    const exit = await proc.finished;
+    this.running.delete(proc);
+    writer.close();
+    const terminated: ContainerStateTerminated = {
+      exitCode: exit.exitCode,
+      reason: exit.exitCode === 0 ? 'Completed' : 'Error',
+      startedAt: k8sTime(startedAt),
+      finishedAt: k8sTime(Date.now()),
+    };
+    if (exit.signal !== null) terminated.signal = exit.signal;
+    // terminationMessagePolicy FallbackToLogsOnError: the log tail becomes the message on failure.
+    if (exit.exitCode !== 0) {
+      const tail = await readLogTail(this.ref, c.name, restartCount).catch(() => '');
+      if (tail !== '') terminated.message = tail;
+    }
+    this.terminate(status, terminated);
+    this.deps.log.info('container exited', {
+      ...this.fields,
+      container: c.name,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      restartCount,
+    });
+    return exit;
+  }
+
+  private terminate(status: ContainerStatus, terminated: ContainerStateTerminated): void {
+    status.state = { terminated } satisfies ContainerState;
+    status.ready = false;
+    status.started = false;
+    this.maybeReport();
+  }
+
+  private podReady(): boolean {
+    return this.statuses.length > 0 && this.statuses.every((s) => s.state.running !== undefined);
+  }
+
+  /**
+   * Reports when the first process has started and whenever readiness or a restart count changes.
+   * A change that only says the pod is finishing is not sent: the activity's result follows.
+   */
+  private maybeReport(): void {
+    if (this.startedAt === null) return;
+    const signature = JSON.stringify([
+      this.podReady(),
+      this.statuses.map((s) => [s.ready, s.restartCount]),
+      this.initStatuses.map((s) => s.restartCount),
+    ]);
+    if (signature === this.lastSignature) return;
+    const first = this.lastSignature === '';
+    this.lastSignature = signature;
+    if (!first && this.running.size === 0 && this.pendingRestarts === 0) return;
+    this.reporter.push({
+      podName: this.input.podName,
+      phase: 'Running',
+      nodeName: this.deps.nodeName,
+      startedAt: this.startedAt,
+      ready: this.podReady(),
+      initContainerStatuses: structuredClone(this.initStatuses),
+      containerStatuses: structuredClone(this.statuses),
+    });
+  }
+
+  private requestStop(request: StopRequest): void {
+    if (this.stop) return;
+    this.stop = request;
+    this.deps.log.info(request.kind === 'deadline' ? 'pod deadline exceeded, terminating' : 'pod cancelled, terminating', {
+      ...this.fields,
+      running: this.running.size,
+    });
+    this.stopController.abort();
+    for (const proc of this.running) this.terminateProcess(proc);
+  }
+
+  /** SIGTERM to the group, SIGKILL once the grace period is over (kubelet killContainer). */
+  private terminateProcess(proc: ContainerProcess): void {
+    proc.signalGroup('SIGTERM');
+    const timer = setTimeout(() => proc.signalGroup('SIGKILL'), this.input.terminationGracePeriodSeconds * 1000);
+    void proc.finished.finally(() => clearTimeout(timer));
+  }
+}
+
+/** The `runPod` activity. */
+export async function runPod(deps: ActivityDeps, input: RunPodInput): Promise<PodResult> {
+  const ctx = Context.current();
+  let workDir: string;
+  try {
+    workDir = podWorkDir({ dataDir: deps.dataDir, namespace: input.namespace, jobUid: input.jobUid, podName: input.podName });
+    // Container names become log paths: reject anything that is not a DNS label up front.
+    for (const c of [...(input.spec.initContainers ?? []), ...input.spec.containers]) validContainerName(c.name);
+    await mkdir(workDir, { recursive: true });
+  } catch (err) {
+    const message = `cannot set up pod ${input.namespace}/${input.podName}: ${err instanceof Error ? err.message : String(err)}`;
+    deps.log.error('pod setup failed', { namespace: input.namespace, job: input.jobName, pod: input.podName, error: message });
+    throw ApplicationFailure.nonRetryable(message, 'PodSetupFailed');
+  }
+  return new PodAttempt(deps, input, workDir, ctx).run();
+}

@@ -1,0 +1,366 @@
+/**
+ * Container logs in the CRI format the kubelet reads (containerd's `cri/pkg/io/logger.go`): one
+ * record per line, `<RFC3339Nano timestamp> <stdout|stderr> <F|P> <text>`, where `P` marks a piece
+ * of a line longer than the maximum record size and `F` ends a line. One file per container run
+ * (`<restartCount>.log`), and a `<restartCount>.done` sidecar once that run has exited, so a
+ * follower knows when to stop.
+ *
+ * The reader implements the options of `GET .../pods/{pod}/log` as the kubelet does
+ * (`pkg/kubelet/kuberuntime/logs/logs.go` ReadLogs): `tailLines` counts records from the end,
+ * `sinceSeconds`/`sinceTime` filter by record timestamp, `timestamps` prefixes every record with its
+ * timestamp, `limitBytes` cuts the output after that many bytes, `previous` reads the run before
+ * the current one.
+ */
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { containerDoneFile, containerLogDir, containerLogFile, type PodRef } from './pod-files.js';
+
+export type LogStream = 'stdout' | 'stderr';
+
+/** containerd's default `max_container_log_line_size`: longer lines are split into `P` records. */
+export const MAX_LOG_RECORD_BYTES = 16 * 1024;
+
+/** RFC3339Nano as Go formats it (trailing zeros of the fraction dropped), microsecond resolution. */
+export function rfc3339Nano(epochMs: number): string {
+  const wholeMs = Math.floor(epochMs);
+  const iso = new Date(wholeMs).toISOString(); // 2024-01-02T03:04:05.678Z
+  const micros = Math.floor((epochMs - wholeMs) * 1000);
+  const fraction = (iso.slice(20, 23) + String(micros).padStart(3, '0') + '000').replace(/0+$/, '');
+  return iso.slice(0, 19) + (fraction ? '.' + fraction : '') + 'Z';
+}
+
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Writes one container run's output as CRI records. Writes are synchronous so that the file is
+ * complete the moment the process's streams end (the log tail is read from it right after).
+ */
+export class ContainerLogWriter {
+  private readonly fd: number;
+  private readonly pending: Record<LogStream, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    private readonly doneFile: string,
+    private readonly now: () => number = preciseNow,
+  ) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.fd = openSync(file, 'a');
+  }
+
+  static forRun(ref: PodRef, container: string, restartCount: number): ContainerLogWriter {
+    return new ContainerLogWriter(
+      containerLogFile(ref, container, restartCount),
+      containerDoneFile(ref, container, restartCount),
+    );
+  }
+
+  write(stream: LogStream, chunk: Buffer): void {
+    if (this.closed) return;
+    let data = this.pending[stream].length > 0 ? Buffer.concat([this.pending[stream], chunk]) : chunk;
+    for (;;) {
+      const nl = data.indexOf(NEWLINE);
+      if (nl < 0) break;
+      this.emitLine(stream, data.subarray(0, nl));
+      data = data.subarray(nl + 1);
+    }
+    while (data.length >= MAX_LOG_RECORD_BYTES) {
+      this.record(stream, 'P', data.subarray(0, MAX_LOG_RECORD_BYTES));
+      data = data.subarray(MAX_LOG_RECORD_BYTES);
+    }
+    this.pending[stream] = Buffer.from(data);
+  }
+
+  /** Flushes unterminated output as a final `F` record and marks the run finished. */
+  close(): void {
+    if (this.closed) return;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (this.pending[stream].length > 0) this.record(stream, 'F', this.pending[stream]);
+      this.pending[stream] = Buffer.alloc(0);
+    }
+    this.closed = true;
+    closeSync(this.fd);
+    writeFileSync(this.doneFile, rfc3339Nano(this.now()) + '\n');
+  }
+
+  private emitLine(stream: LogStream, line: Buffer): void {
+    while (line.length > MAX_LOG_RECORD_BYTES) {
+      this.record(stream, 'P', line.subarray(0, MAX_LOG_RECORD_BYTES));
+      line = line.subarray(MAX_LOG_RECORD_BYTES);
+    }
+    this.record(stream, 'F', line);
+  }
+
+  private record(stream: LogStream, tag: 'F' | 'P', content: Buffer): void {
+    const head = Buffer.from(`${rfc3339Nano(this.now())} ${stream} ${tag} `);
+    writeSync(this.fd, Buffer.concat([head, content, Buffer.from('\n')]));
+  }
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+export interface PodLogOptions {
+  dataDir: string;
+  namespace: string;
+  jobUid: string;
+  podName: string;
+  container: string;
+  /** The last N records (kubelet counts records, so a long line split in pieces counts each). */
+  tailLines?: number;
+  /** Stop after this many bytes of output. */
+  limitBytes?: number;
+  /** Only records newer than this many seconds. */
+  sinceSeconds?: number;
+  /** Only records at or after this time (RFC3339). */
+  sinceTime?: string;
+  /** Prefix each record with its RFC3339Nano timestamp. */
+  timestamps?: boolean;
+  /** The run before the current one (the last terminated instance). */
+  previous?: boolean;
+}
+
+/** No log for what was asked: the container has not run yet, or has no previous run. */
+export class PodLogNotFoundError extends Error {
+  constructor(
+    readonly reason: 'NotStarted' | 'NoPrevious',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PodLogNotFoundError';
+  }
+}
+
+interface LogRecord {
+  timestamp: string;
+  stream: string;
+  partial: boolean;
+  content: Buffer;
+}
+
+/** Parses one CRI record (kubelet parseCRILog); a malformed line is passed through as content. */
+function parseRecord(line: Buffer): LogRecord {
+  const s1 = line.indexOf(0x20);
+  const s2 = s1 < 0 ? -1 : line.indexOf(0x20, s1 + 1);
+  const s3 = s2 < 0 ? -1 : line.indexOf(0x20, s2 + 1);
+  if (s1 < 0 || s2 < 0) return { timestamp: '', stream: 'stdout', partial: false, content: line };
+  const tagEnd = s3 < 0 ? line.length : s3;
+  return {
+    timestamp: line.subarray(0, s1).toString(),
+    stream: line.subarray(s1 + 1, s2).toString(),
+    partial: line.subarray(s2 + 1, tagEnd).toString().split(':')[0] === 'P',
+    content: s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1),
+  };
+}
+
+/** Restart counts that have a log file, ascending. */
+async function runsOf(ref: PodRef, container: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await readdir(containerLogDir(ref, container));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names
+    .map((n) => /^(\d+)\.log$/.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+async function pickRun(opts: PodLogOptions): Promise<number> {
+  const runs = await runsOf(opts, opts.container);
+  const current = runs.at(-1);
+  if (current === undefined) {
+    throw new PodLogNotFoundError(
+      'NotStarted',
+      `container "${opts.container}" in pod "${opts.podName}" is waiting to start: no log yet`,
+    );
+  }
+  if (!opts.previous) return current;
+  if (!runs.includes(current - 1)) {
+    throw new PodLogNotFoundError(
+      'NoPrevious',
+      `previous terminated container "${opts.container}" in pod "${opts.podName}" not found`,
+    );
+  }
+  return current - 1;
+}
+
+async function fileSize(file: string): Promise<number> {
+  return (await stat(file)).size;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type FileHandle = Awaited<ReturnType<typeof open>>;
+
+/** Offset where the last `n` complete records before `end` begin (kubelet tail.FindTailLineStartIndex). */
+async function tailStart(fh: FileHandle, end: number, n: number): Promise<number> {
+  if (n <= 0) return end;
+  const chunk = Buffer.alloc(64 * 1024);
+  let newlines = 0;
+  let pos = end;
+  while (pos > 0) {
+    const len = Math.min(chunk.length, pos);
+    pos -= len;
+    await fh.read(chunk, 0, len, pos);
+    for (let i = len - 1; i >= 0; i--) {
+      if (chunk[i] !== NEWLINE) continue;
+      newlines++;
+      // The first newline found ends the last record; the (n+1)-th ends the record before the tail.
+      if (newlines === n + 1) return pos + i + 1;
+    }
+  }
+  return 0;
+}
+
+/** Reads the complete records in [from, to) and returns them with the offset after the last one. */
+async function readRecords(fh: FileHandle, from: number, to: number): Promise<{ records: LogRecord[]; next: number }> {
+  if (to <= from) return { records: [], next: from };
+  const buf = Buffer.alloc(to - from);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+  const data = buf.subarray(0, bytesRead);
+  const records: LogRecord[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = data.indexOf(NEWLINE, start);
+    if (nl < 0) break;
+    records.push(parseRecord(data.subarray(start, nl)));
+    start = nl + 1;
+  }
+  return { records, next: from + start };
+}
+
+/** Formats records as the kubelet writes them to the client, applying since and limitBytes. */
+class LogFormatter {
+  private written = 0;
+  private readonly since: number | null;
+
+  constructor(private readonly opts: PodLogOptions) {
+    const sinceSeconds = opts.sinceSeconds !== undefined ? Date.now() - opts.sinceSeconds * 1000 : null;
+    const sinceTime = opts.sinceTime !== undefined ? Date.parse(opts.sinceTime) : null;
+    this.since = sinceSeconds ?? (sinceTime !== null && Number.isFinite(sinceTime) ? sinceTime : null);
+  }
+
+  get exhausted(): boolean {
+    return this.opts.limitBytes !== undefined && this.written >= this.opts.limitBytes;
+  }
+
+  format(records: LogRecord[]): Buffer {
+    const parts: Buffer[] = [];
+    for (const r of records) {
+      if (this.exhausted) break;
+      if (this.since !== null && r.timestamp !== '' && Date.parse(r.timestamp) < this.since) continue;
+      let out = Buffer.concat([
+        this.opts.timestamps && r.timestamp ? Buffer.from(r.timestamp + ' ') : Buffer.alloc(0),
+        r.content,
+        r.partial ? Buffer.alloc(0) : Buffer.from('\n'),
+      ]);
+      if (this.opts.limitBytes !== undefined) out = out.subarray(0, this.opts.limitBytes - this.written);
+      this.written += out.length;
+      parts.push(out);
+    }
+    return Buffer.concat(parts);
+  }
+}
+
+/** The log of one container run, as `GET /api/v1/namespaces/{ns}/pods/{pod}/log` returns it. */
+export async function readPodLog(opts: PodLogOptions): Promise<string> {
+  const run = await pickRun(opts);
+  const file = containerLogFile(opts, opts.container, run);
+  const fh = await open(file, 'r');
+  try {
+    const end = (await fh.stat()).size;
+    const from = opts.tailLines !== undefined ? await tailStart(fh, end, opts.tailLines) : 0;
+    const { records } = await readRecords(fh, from, end);
+    return new LogFormatter(opts).format(records).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface FollowOptions extends PodLogOptions {
+  /** Stops following (the iterator ends). */
+  signal?: AbortSignal;
+  /** How often to look for new records. */
+  pollIntervalMs?: number;
+}
+
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * `kubectl logs -f`: yields the log as `readPodLog` would, then new output as it is written, and
+ * ends when the container run has finished (its `.done` sidecar exists and everything before it
+ * was read), when `limitBytes` is reached, or when `signal` aborts.
+ */
+export async function* followPodLog(opts: FollowOptions): AsyncGenerator<string, void, undefined> {
+  const run = await pickRun(opts);
+  const file = containerLogFile(opts, opts.container, run);
+  const doneFile = containerDoneFile(opts, opts.container, run);
+  const formatter = new LogFormatter(opts);
+  const fh = await open(file, 'r');
+  try {
+    let offset = opts.tailLines !== undefined ? await tailStart(fh, await fileSize(file), opts.tailLines) : 0;
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      // Look for the sidecar before reading: it is written after the last record, so a read that
+      // starts after seeing it is guaranteed to reach the end of the log.
+      const finished = await exists(doneFile);
+      const { records, next } = await readRecords(fh, offset, (await fh.stat()).size);
+      offset = next;
+      const out = formatter.format(records);
+      if (out.length > 0) yield out.toString('utf8');
+      if (finished || formatter.exhausted) return;
+      await abortableDelay(opts.pollIntervalMs ?? 200, opts.signal);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The last 80 lines, then the last 2048 bytes of them, of one container run: the termination
+ * message of `terminationMessagePolicy: FallbackToLogsOnError` (kubelet
+ * readLastStringFromContainerLogs, MaxContainerTerminationMessageLogLines/Length).
+ */
+export async function readLogTail(ref: PodRef, container: string, restartCount: number): Promise<string> {
+  const file = containerLogFile(ref, container, restartCount);
+  const fh = await open(file, 'r');
+  try {
+    const end = (await fh.stat()).size;
+    const { records } = await readRecords(fh, await tailStart(fh, end, 80), end);
+    const text = new LogFormatter({ ...ref, container }).format(records);
+    let tail = text.subarray(Math.max(0, text.length - 2048));
+    // Do not start in the middle of a UTF-8 character.
+    while (tail.length > 0 && ((tail[0] ?? 0) & 0xc0) === 0x80) tail = tail.subarray(1);
+    return tail.toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
