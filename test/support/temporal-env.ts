@@ -30,7 +30,8 @@ export interface TestStack {
   taskQueue: string;
   dataDir: string;
   address: string;
-  worker: Worker;
+  /** The first in-process worker (null with `{ worker: false }`). */
+  worker: Worker | null;
   /** Another worker on the same task queue (a second "node"). */
   addWorker(identity?: string): Promise<{ worker: Worker; stop(): Promise<void> }>;
   stop(): Promise<void>;
@@ -53,7 +54,14 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   });
 }
 
-export async function startTestStack(overrides: Partial<Config> = {}, log: Logger = silentLogger): Promise<TestStack> {
+export interface StackOptions {
+  /** Start the first in-process worker right away (default true). */
+  worker?: boolean;
+  log?: Logger;
+}
+
+export async function startTestStack(overrides: Partial<Config> = {}, options: StackOptions = {}): Promise<TestStack> {
+  const log = options.log ?? silentLogger;
   const config = testConfig(overrides);
   const address = config.temporalAddress as string;
   const clientHandle = await connectClient(config, address);
@@ -80,14 +88,14 @@ export async function startTestStack(overrides: Partial<Config> = {}, log: Logge
     return { worker, stop };
   };
 
-  const first = await addWorker();
+  const first = options.worker === false ? null : await addWorker();
   return {
     config,
     client: clientHandle.client,
     taskQueue: config.taskQueue,
     dataDir: config.dataDir,
     address,
-    worker: first.worker,
+    worker: first?.worker ?? null,
     addWorker,
     stop: async () => {
       for (const stop of workers) await stop();
