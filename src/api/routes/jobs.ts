@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config.js';
-import { decodeJob } from '../../spec/decode.js';
+import { decodeJob, unknownFieldWarning } from '../../spec/decode.js';
 import { applyDefaults, finalizeNewJob, randomNameSuffix } from '../../spec/defaults.js';
 import { required } from '../../spec/field-errors.js';
 import { matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../../spec/labels.js';
@@ -49,18 +49,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * (the API server's "strict decoding error").
  */
 function decode(raw: unknown, fieldValidation: FieldValidation, res: Response): Job {
-  if (!isPlainObject(raw)) {
-    const what = Array.isArray(raw) ? 'a list' : raw === null ? 'empty' : `a ${typeof raw}`;
-    throw new BadRequest(`the request body must be a single Job object, got ${what}`);
-  }
   const decoded = decodeJob(raw);
-  if (decoded.kindError) throw new BadRequest(decoded.kindError);
-  const name = typeof raw.metadata === 'object' && raw.metadata !== null ? String((raw.metadata as { name?: unknown }).name ?? '') : '';
+  if (decoded.kindError !== undefined) throw new BadRequest(decoded.kindError);
+  const meta = (raw as { metadata?: { name?: unknown } }).metadata;
+  const name = typeof meta?.name === 'string' ? meta.name : '';
   if (decoded.errors.length > 0 || !decoded.job) throw invalidJob(name, decoded.errors);
-  if (fieldValidation === 'Strict' && decoded.warnings.length > 0) {
-    throw new BadRequest(`strict decoding error: ${decoded.warnings.join(', ')}`);
-  }
-  if (fieldValidation === 'Warn') addWarnings(res, decoded.warnings);
+  const unknown = decoded.warnings.map(unknownFieldWarning);
+  if (fieldValidation === 'Strict' && unknown.length > 0) throw new BadRequest(`strict decoding error: ${unknown.join(', ')}`);
+  if (fieldValidation === 'Warn') addWarnings(res, unknown);
   return decoded.job;
 }
 
