@@ -136,8 +136,8 @@ export interface FinalizeOptions {
   namespace: string;
   uid: string;
   now: Date | string;
-  /** Five characters for `generateName`; drawn from `Math.random` when absent. */
-  randomSuffix?: string;
+  /** Five characters for `generateName` (or a function giving them); `Math.random` when absent. */
+  randomSuffix?: string | (() => string);
 }
 
 /** RFC 3339 with seconds precision, as metav1.Time serializes (`2026-01-02T03:04:05Z`). */
@@ -159,7 +159,10 @@ export function finalizeNewJob(job: Job, opts: FinalizeOptions): StoredJob {
   const d = applyDefaults(job);
   const meta = { ...d.metadata };
   let name = meta.name ?? '';
-  if (name === '' && meta.generateName) name = generateName(meta.generateName, opts.randomSuffix ?? randomNameSuffix());
+  if (name === '' && meta.generateName) {
+    const suffix = typeof opts.randomSuffix === 'function' ? opts.randomSuffix() : (opts.randomSuffix ?? randomNameSuffix());
+    name = generateName(meta.generateName, suffix);
+  }
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   delete meta.resourceVersion;
