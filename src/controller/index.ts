@@ -8,3 +8,5 @@ export type { Action, JobPhase } from './actions.js';
 export { initialState, reconcile } from './reconcile.js';
 export type { ReconcileEnv, ReconcileResult } from './reconcile.js';
 export { renderJob, renderPods, renderEvents, jobPhase } from './render.js';
+export { podRunInput } from './pods.js';
+export { NEXT_ATTEMPT_ANNOTATION } from '../spec/types.js';

@@ -1,0 +1,133 @@
+/**
+ * The working context of one `reconcile` call: the (already copied) state being changed, the
+ * environment, the actions decided so far and the timers the pass wants armed. The helpers here
+ * are the controller's only side channels, like `jm.podControl` and `jm.recorder` upstream.
+ */
+import type { Action } from './actions.js';
+import { podName, podRunInput, podUid, terminationGraceSeconds } from './pods.js';
+import { MAX_EVENTS, type DeletionCause, type EventRecord, type JobState, type PodRecord } from './state.js';
+
+export interface ReconcileEnv {
+  /** Epoch milliseconds (the workflow's deterministic clock). */
+  now: number;
+  /** Five characters from `bcdfghjklmnpqrstvwxz2456789` (apimachinery util/rand alphabet). */
+  randomSuffix: () => string;
+}
+
+export interface Ctx {
+  s: JobState;
+  env: ReconcileEnv;
+  actions: Action[];
+  /** Timers this pass wants armed (id → fireAt); reconciled against `s.timers` at the end. */
+  timers: Record<string, number>;
+}
+
+export type TimerId = 'backoff' | 'index-backoff' | 'deadline' | 'ttl';
+
+export function wantTimer(ctx: Ctx, id: TimerId, fireAt: number): void {
+  ctx.timers[id] = fireAt;
+}
+
+/**
+ * `recorder.Event`: appends a Kubernetes Event to the bounded ring and emits `recordEvent`.
+ * A repeat of the latest event (same object, type, reason and message) is aggregated into it
+ * (count + lastTimestamp), as the client-go event correlator does.
+ */
+export function recordEvent(
+  ctx: Ctx,
+  type: EventRecord['type'],
+  reason: string,
+  message: string,
+  involved: { kind: 'Job' | 'Pod'; name: string } = { kind: 'Job', name: ctx.s.job.metadata.name },
+): void {
+  const { s, env } = ctx;
+  const last = s.events[s.events.length - 1];
+  if (
+    last &&
+    last.type === type &&
+    last.reason === reason &&
+    last.message === message &&
+    last.involvedKind === involved.kind &&
+    last.involvedName === involved.name
+  ) {
+    last.count += 1;
+    last.lastTimestamp = env.now;
+    ctx.actions.push({ type: 'recordEvent', event: { ...last } });
+    return;
+  }
+  s.eventSeq += 1;
+  const ev: EventRecord = {
+    seq: s.eventSeq,
+    type,
+    reason,
+    message,
+    involvedKind: involved.kind,
+    involvedName: involved.name,
+    firstTimestamp: env.now,
+    lastTimestamp: env.now,
+    count: 1,
+  };
+  s.events.push(ev);
+  if (s.events.length > MAX_EVENTS) s.events.splice(0, s.events.length - MAX_EVENTS);
+  ctx.actions.push({ type: 'recordEvent', event: { ...ev } });
+}
+
+/** Creates one pod record for `index` and emits `startPod` + `SuccessfulCreate` (podControl.CreatePods). */
+export function createPod(ctx: Ctx, index: number | null): PodRecord {
+  const { s, env } = ctx;
+  const taken = new Set(s.pods.map((p) => p.name));
+  let name = podName(s.job.metadata.name, index, env.randomSuffix());
+  // The API server retries generateName on a conflict; so do we.
+  for (let i = 0; taken.has(name) && i < 100; i++) name = podName(s.job.metadata.name, index, env.randomSuffix());
+  const rec = index === null ? undefined : s.indexFailures[String(index)];
+  const perIndex = index !== null && s.job.spec.backoffLimitPerIndex !== undefined && s.job.spec.backoffLimitPerIndex !== null;
+  const pod: PodRecord = {
+    name,
+    uid: podUid(s.job.metadata.uid, name),
+    index,
+    phase: 'Pending',
+    createdAt: env.now,
+    startedAt: null,
+    finishedAt: null,
+    nodeName: null,
+    ready: false,
+    deletion: null,
+    reason: null,
+    message: null,
+    conditions: [],
+    initContainerStatuses: [],
+    containerStatuses: [],
+    indexFailureCount: perIndex ? (rec?.failed ?? 0) : null,
+    indexIgnoredFailureCount: perIndex ? (rec?.ignored ?? 0) : null,
+    counted: null,
+  };
+  s.pods.push(pod);
+  ctx.actions.push({ type: 'startPod', podName: name, input: podRunInput(s, name) });
+  recordEvent(ctx, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`);
+  return pod;
+}
+
+/** Causes whose pods never enter status.failed/succeeded: their finalizer is removed before deletion. */
+const UNCOUNTED_CAUSES: readonly DeletionCause[] = ['Suspend', 'ScaleDown', 'JobSucceeded', 'Duplicate', 'JobDeleted'];
+
+/**
+ * Tells a pod to stop (sets its deletion timestamp) and emits `terminatePod`. Pods the controller
+ * removes for scale-down, suspend, success or duplicates are not counted; pods removed because
+ * the Job failed are counted as failed at once (reference §8). User deletions are counted by the
+ * next pass according to podReplacementPolicy.
+ */
+export function deletePod(ctx: Ctx, pod: PodRecord, cause: DeletionCause, gracePeriodSeconds: number | null = null): void {
+  const { s, env } = ctx;
+  const grace = gracePeriodSeconds ?? terminationGraceSeconds(s);
+  pod.deletion = { at: env.now, gracePeriodSeconds: grace, cause };
+  if (pod.counted === null) {
+    if (UNCOUNTED_CAUSES.includes(cause)) pod.counted = 'none';
+    else if (cause === 'JobFailed') {
+      pod.counted = 'failed';
+      s.failed += 1;
+    }
+  }
+  ctx.actions.push({ type: 'terminatePod', podName: pod.name, gracePeriodSeconds: grace });
+  // The garbage collector (Job deleted) and users delete pods without a job-controller event.
+  if (cause !== 'JobDeleted' && cause !== 'User') recordEvent(ctx, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.name}`);
+}

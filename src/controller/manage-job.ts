@@ -1,0 +1,93 @@
+/**
+ * `manageJob`: brings the number of active pods to what the spec wants — deleting on suspend and
+ * scale-down, creating the missing ones (lowest pending indexes first) once any backoff delay has
+ * passed (reference §5, §6, §9, §11, §15).
+ */
+import { remainingIndexBackoff, remainingJobBackoff } from './backoff.js';
+import { createPod, deletePod, wantTimer, type Ctx } from './context.js';
+import { duplicatedOrOutOfRangePods, firstPendingIndexes, succeededIndexCount } from './indexes.js';
+import { activePods, compareForRemoval, hasBackoffLimitPerIndex, isIndexed, isTerminating, onlyReplaceFailedPods } from './pods.js';
+import type { DeletionCause, PodRecord } from './state.js';
+
+/** Number of succeeded pods (NonIndexed) or completed indexes below completions (Indexed). */
+export function succeededCount(ctx: Ctx): number {
+  const { s } = ctx;
+  if (!isIndexed(s)) return s.succeeded;
+  return succeededIndexCount(s, s.job.spec.completions ?? 0);
+}
+
+/** How many pods should be active (`wantActive` in manageJob). */
+export function wantActive(ctx: Ctx, active: number): number {
+  const { spec } = ctx.s.job;
+  const parallelism = spec.parallelism;
+  if (spec.completions === null || spec.completions === undefined) {
+    // Work queue: once any pod succeeded, no new pods; the running ones finish (reference §6).
+    return succeededCount(ctx) > 0 ? active : parallelism;
+  }
+  return Math.max(0, Math.min(parallelism, spec.completions - succeededCount(ctx)));
+}
+
+/**
+ * `manageJob`. Returns the number of pods still active afterwards. A pass either deletes or
+ * creates, never both (as upstream). Unlike upstream there is no 500-per-sync cap: creating a
+ * pod here cannot fail, and the workflow would get no event to trigger the next batch.
+ */
+export function manageJob(ctx: Ctx): number {
+  const { s, env } = ctx;
+  const spec = s.job.spec;
+  const active = activePods(s);
+
+  if (spec.suspend) {
+    // Suspend deletes every active pod; their finalizers go first, so they are not counted (§11).
+    for (const p of active) deletePod(ctx, p, 'Suspend');
+    return 0;
+  }
+
+  const want = wantActive(ctx, active.length);
+  const rmAtLeast = Math.max(0, active.length - want);
+  const toDelete: Array<{ pod: PodRecord; cause: DeletionCause }> = [];
+  if (isIndexed(s)) toDelete.push(...duplicatedOrOutOfRangePods(s, spec.completions ?? 0));
+  if (toDelete.length < rmAtLeast) {
+    const chosen = new Set(toDelete.map((d) => d.pod.name));
+    const left = active.filter((p) => !chosen.has(p.name)).sort(compareForRemoval);
+    for (const p of left.slice(0, rmAtLeast - toDelete.length)) toDelete.push({ pod: p, cause: 'ScaleDown' });
+  }
+  if (toDelete.length > 0) {
+    for (const d of toDelete) deletePod(ctx, d.pod, d.cause);
+    return active.length - toDelete.length;
+  }
+
+  // Draining for continue-as-new: let the running pods finish, start none.
+  if (s.draining) return active.length;
+
+  const terminating = onlyReplaceFailedPods(s) ? s.pods.filter(isTerminating).length : 0;
+  if (active.length + terminating >= want) return active.length;
+
+  if (!hasBackoffLimitPerIndex(s)) {
+    const remaining = remainingJobBackoff(s, env.now);
+    if (remaining > 0) {
+      wantTimer(ctx, 'backoff', env.now + remaining);
+      return active.length;
+    }
+  }
+  const diff = want - active.length - terminating;
+  if (!isIndexed(s)) {
+    for (let i = 0; i < diff; i++) createPod(ctx, null);
+    return active.length + diff;
+  }
+
+  let indexes = firstPendingIndexes(s, diff, spec.completions ?? 0);
+  if (hasBackoffLimitPerIndex(s)) {
+    // getPodCreationInfoForIndependentIndexes: indexes still backing off wait; the earliest
+    // of them arms one timer.
+    let earliest: number | null = null;
+    indexes = indexes.filter((ix) => {
+      const remaining = remainingIndexBackoff(s, ix, env.now);
+      if (remaining > 0 && (earliest === null || remaining < earliest)) earliest = remaining;
+      return remaining === 0;
+    });
+    if (earliest !== null) wantTimer(ctx, 'index-backoff', env.now + earliest);
+  }
+  for (const ix of indexes) createPod(ctx, ix);
+  return active.length + indexes.length;
+}

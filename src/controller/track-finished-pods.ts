@@ -1,0 +1,109 @@
+/**
+ * Accounting of pods that finished since the last pass (job_controller.go
+ * `trackJobStatusAndRemoveFinalizers` / `getNewFinishedPods`): succeeded pods and completed
+ * indexes, failed pods through the pod failure policy, per-index failures and the backoff record.
+ */
+import { addIndex, hasIndex } from '../spec/intervals.js';
+import { newBackoffRecord, type FinishedPodTime } from './backoff.js';
+import type { Ctx } from './context.js';
+import { matchPodFailurePolicy } from './pod-failure-policy.js';
+import { hasBackoffLimitPerIndex, isIndexed, isTerminal, onlyReplaceFailedPods } from './pods.js';
+import type { PodRecord } from './state.js';
+
+export interface TrackResult {
+  /** The FailureTarget message of the first newly failed pod that matched a FailJob rule. */
+  failJobMessage: string | null;
+}
+
+/**
+ * `isPodFailed`: a pod counts as failed when its phase is Failed, or — only with
+ * podReplacementPolicy TerminatingOrFailed — as soon as a user deleted it (reference §8).
+ */
+function isNewlyFinished(ctx: Ctx, p: PodRecord): boolean {
+  if (p.counted !== null) return false;
+  if (isTerminal(p)) return true;
+  return p.deletion?.cause === 'User' && !onlyReplaceFailedPods(ctx.s);
+}
+
+/**
+ * `getFinishedTime`: the latest container finish time, else the pod's own finish time, else the
+ * time the deletion was requested (deletionTimestamp − grace period), else creation time.
+ */
+function finishedTime(p: PodRecord): number {
+  let latest: number | null = null;
+  for (const cs of [...p.containerStatuses, ...p.initContainerStatuses]) {
+    const t = cs.state.terminated?.finishedAt;
+    if (t) {
+      const ms = Date.parse(t);
+      if (!Number.isNaN(ms) && (latest === null || ms > latest)) latest = ms;
+    }
+  }
+  return latest ?? p.finishedAt ?? p.deletion?.at ?? p.createdAt;
+}
+
+/** Folds every newly finished pod into the Job status. Keeps: each pod is counted at most once. */
+export function trackFinishedPods(ctx: Ctx): TrackResult {
+  const { s } = ctx;
+  const spec = s.job.spec;
+  const indexed = isIndexed(s);
+  const perIndex = hasBackoffLimitPerIndex(s);
+  const completions = spec.completions ?? 0;
+  const newlyFinished = s.pods.filter((p) => isNewlyFinished(ctx, p));
+  const forBackoff: FinishedPodTime[] = [];
+  let failJobMessage: string | null = null;
+
+  for (const p of newlyFinished) {
+    const at = finishedTime(p);
+    const indexInRange = p.index !== null && p.index < completions;
+    if (p.phase === 'Succeeded') {
+      if (!indexed) {
+        s.succeeded += 1;
+        p.counted = 'succeeded';
+      } else if (indexInRange && p.index !== null && !hasIndex(s.completedIndexes, p.index) && !hasIndex(s.failedIndexes, p.index)) {
+        // Only the first success of an index counts (reference §6, §23).
+        s.completedIndexes = addIndex(s.completedIndexes, p.index);
+        p.counted = 'succeeded';
+      } else {
+        p.counted = 'none';
+      }
+      forBackoff.push({ succeeded: true, finishedAt: at });
+      continue;
+    }
+
+    // Failed (or, with TerminatingOrFailed, deleted by a user and not yet exited).
+    forBackoff.push({ succeeded: false, finishedAt: at });
+    if (indexed && !indexInRange) {
+      // Indexed pods outside [0, completions) are not counted (elastic scale-down).
+      p.counted = 'none';
+      continue;
+    }
+    const match = isTerminal(p) ? matchPodFailurePolicy(spec.podFailurePolicy, p, s.job.metadata.namespace) : null;
+    const countFailed = match?.countFailed ?? true;
+    if (perIndex && p.index !== null) {
+      const priorFailed = p.indexFailureCount ?? 0;
+      const priorIgnored = p.indexIgnoredFailureCount ?? 0;
+      // Like getNewIndexFailureCounts: the index's counts come from its latest failed pod.
+      s.indexFailures[String(p.index)] = {
+        failed: countFailed ? priorFailed + 1 : priorFailed,
+        ignored: countFailed ? priorIgnored : priorIgnored + 1,
+        lastFailureTime: at,
+      };
+      const blpi = spec.backoffLimitPerIndex ?? 0;
+      // An index fails when a counted failure's pod already had backoffLimitPerIndex failures,
+      // or at once on a FailIndex rule (reference §12, §13).
+      if (countFailed && (match?.action === 'FailIndex' || priorFailed >= blpi) && !hasIndex(s.completedIndexes, p.index)) {
+        s.failedIndexes = addIndex(s.failedIndexes, p.index);
+      }
+    }
+    if (!countFailed) {
+      p.counted = 'ignored';
+      continue;
+    }
+    p.counted = 'failed';
+    s.failed += 1;
+    if (match?.action === 'FailJob' && failJobMessage === null) failJobMessage = match.message;
+  }
+
+  s.backoff = newBackoffRecord(s.backoff, forBackoff);
+  return { failJobMessage };
+}

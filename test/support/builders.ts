@@ -1,0 +1,273 @@
+/**
+ * Test data builders: Jobs with Kubernetes' defaults filled in, controller events, and a small
+ * driver (`aRun`) that feeds events to the pure controller with a fake clock and counter-based
+ * pod-name suffixes, keeping every state it produced.
+ */
+import { initialState, reconcile, type Action, type JobEvent, type JobSettings, type JobState } from '../../src/controller/index.js';
+import type { PodResult, PodStatusReport } from '../../src/spec/pod-run.js';
+import type {
+  ContainerStatus,
+  DefaultedJobSpec,
+  JobSpec,
+  PodSpec,
+  StoredJob,
+} from '../../src/spec/types.js';
+
+export const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+export function aSettings(overrides: Partial<JobSettings> = {}): JobSettings {
+  return { backoffBaseMs: 10_000, backoffMaxMs: 360_000, restartBackoffMaxMs: 300_000, heartbeatTimeoutMs: 30_000, ...overrides };
+}
+
+export type JobOverrides = Partial<Omit<JobSpec, 'template'>> & {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  restartPolicy?: 'Never' | 'OnFailure';
+  template?: Partial<PodSpec>;
+  terminationGracePeriodSeconds?: number;
+};
+
+/**
+ * Kubernetes' Job defaulting (reference §2), local to the tests so they do not depend on the
+ * spec package's `applyDefaults`: completions/parallelism, backoffLimit (MaxInt32 with
+ * backoffLimitPerIndex), completionMode, suspend, podReplacementPolicy, the generated labels.
+ */
+export function aJob(overrides: JobOverrides = {}): StoredJob {
+  const { name = 'myjob', namespace = 'default', uid = '0b7c3a6e-1111-4222-8333-444455556666', restartPolicy = 'Never', template, terminationGracePeriodSeconds, ...spec } = overrides;
+  const hasCompletions = 'completions' in spec;
+  const hasParallelism = 'parallelism' in spec;
+  let completions: number | null = spec.completions ?? null;
+  let parallelism = spec.parallelism ?? 1;
+  if (!hasCompletions && !hasParallelism) {
+    completions = 1;
+    parallelism = 1;
+  } else if (hasCompletions && !hasParallelism) {
+    parallelism = 1;
+  }
+  const labels = {
+    'batch.kubernetes.io/controller-uid': uid,
+    'controller-uid': uid,
+    'batch.kubernetes.io/job-name': name,
+    'job-name': name,
+  };
+  const podSpec: PodSpec = {
+    containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'exit 0'] }],
+    restartPolicy,
+    ...(terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds } : {}),
+    ...template,
+  };
+  const defaulted: DefaultedJobSpec = {
+    ...spec,
+    parallelism,
+    completions,
+    backoffLimit: spec.backoffLimit ?? (spec.backoffLimitPerIndex !== undefined ? 2147483647 : 6),
+    completionMode: spec.completionMode ?? 'NonIndexed',
+    suspend: spec.suspend ?? false,
+    podReplacementPolicy: spec.podReplacementPolicy ?? (spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed'),
+    manualSelector: false,
+    selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
+    template: { metadata: { labels }, spec: podSpec },
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace, uid, creationTimestamp: new Date(T0).toISOString(), generation: 1, labels: { ...labels } },
+    spec: defaulted,
+  };
+}
+
+// ---- container statuses and pod results -------------------------------------------------
+
+export function terminated(name: string, exitCode: number, finishedAt: number, restartCount = 0): ContainerStatus {
+  return {
+    name,
+    image: 'busybox',
+    imageID: '',
+    ready: false,
+    started: false,
+    restartCount,
+    state: {
+      terminated: {
+        exitCode,
+        reason: exitCode === 0 ? 'Completed' : 'Error',
+        startedAt: new Date(finishedAt - 1000).toISOString(),
+        finishedAt: new Date(finishedAt).toISOString(),
+      },
+    },
+    lastState: {},
+  };
+}
+
+export function running(name: string, restartCount = 0): ContainerStatus {
+  return { name, image: 'busybox', imageID: '', ready: true, started: true, restartCount, state: { running: { startedAt: new Date(T0).toISOString() } }, lastState: {} };
+}
+
+export interface ExitOptions {
+  at?: number;
+  container?: string;
+  /** Extra containers as [name, exitCode]. */
+  others?: Array<[string, number]>;
+  init?: Array<[string, number]>;
+  reason?: string;
+  terminatedByRequest?: boolean;
+}
+
+export function aPodResult(podName: string, exitCode: number, opts: ExitOptions = {}): PodResult {
+  const at = opts.at ?? T0;
+  const statuses = [terminated(opts.container ?? 'main', exitCode, at), ...(opts.others ?? []).map(([n, c]) => terminated(n, c, at))];
+  const init = (opts.init ?? []).map(([n, c]) => terminated(n, c, at));
+  const failed = exitCode !== 0 || statuses.some((s) => s.state.terminated?.exitCode !== 0) || init.some((s) => s.state.terminated?.exitCode !== 0);
+  const result: PodResult = {
+    podName,
+    phase: failed ? 'Failed' : 'Succeeded',
+    nodeName: '1@worker',
+    startedAt: at - 1000,
+    finishedAt: at,
+    terminatedByRequest: opts.terminatedByRequest ?? false,
+    initContainerStatuses: init,
+    containerStatuses: statuses,
+  };
+  if (opts.reason !== undefined) result.reason = opts.reason;
+  return result;
+}
+
+// ---- events ------------------------------------------------------------------------------
+
+export function podExited(podName: string, exitCode: number, opts: ExitOptions = {}): JobEvent {
+  return { type: 'podExited', result: aPodResult(podName, exitCode, opts) };
+}
+
+export function podRunning(podName: string, opts: { ready?: boolean; restarts?: number; node?: string; at?: number } = {}): JobEvent {
+  const report: PodStatusReport = {
+    podName,
+    phase: 'Running',
+    nodeName: opts.node ?? '1@worker',
+    startedAt: opts.at ?? T0,
+    ready: opts.ready ?? true,
+    initContainerStatuses: [],
+    containerStatuses: [running('main', opts.restarts ?? 0)],
+  };
+  return { type: 'podStatus', report };
+}
+
+export const podLost = (podName: string, message = ''): JobEvent => ({ type: 'podLost', podName, message });
+export const podNotStarted = (podName: string): JobEvent => ({ type: 'podNotStarted', podName });
+export const podStartFailed = (podName: string, message = 'cannot create working directory'): JobEvent => ({ type: 'podStartFailed', podName, message });
+export const timerFired = (timerId: string): JobEvent => ({ type: 'timerFired', timerId });
+export const suspend = (): JobEvent => ({ type: 'suspendRequested' });
+export const resume = (): JobEvent => ({ type: 'resumeRequested' });
+export const scale = (parallelism: number): JobEvent => ({ type: 'scaleRequested', parallelism });
+export const deleteJob = (propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): JobEvent => ({ type: 'jobDeleteRequested', propagationPolicy });
+export const deletePod = (podName: string, gracePeriodSeconds: number | null = null): JobEvent => ({ type: 'podDeleteRequested', podName, gracePeriodSeconds });
+
+// ---- a driver for scenarios ----------------------------------------------------------------
+
+/** A counter-based stand-in for the workflow's random suffix: `bbbbb`, `bbbbc`, … */
+export function counterSuffix(): () => string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let n = 0;
+  return () => {
+    let x = n++;
+    let out = '';
+    for (let i = 0; i < 5; i++) {
+      out = alphabet[x % alphabet.length] + out;
+      x = Math.floor(x / alphabet.length);
+    }
+    return out;
+  };
+}
+
+export class Run {
+  now: number;
+  state: JobState;
+  /** Every state produced, for the plain-JSON round-trip check. */
+  readonly states: JobState[] = [];
+  /** Actions of the last `send`. */
+  last: Action[] = [];
+  /** Every action so far. */
+  readonly actions: Action[] = [];
+  private readonly suffix = counterSuffix();
+
+  constructor(job: StoredJob, settings: JobSettings = aSettings(), now = T0) {
+    this.now = now;
+    this.state = initialState(job, settings, now);
+    this.states.push(this.state);
+  }
+
+  /** Feeds one event at the current (or given) time. */
+  send(event: JobEvent, at?: number): this {
+    if (at !== undefined) this.now = at;
+    const result = reconcile(this.state, event, { now: this.now, randomSuffix: this.suffix });
+    this.state = result.state;
+    this.states.push(result.state);
+    this.last = result.actions;
+    this.actions.push(...result.actions);
+    return this;
+  }
+
+  start(): this {
+    return this.send({ type: 'jobStarted' });
+  }
+
+  advance(ms: number): this {
+    this.now += ms;
+    return this;
+  }
+
+  /** Names of the pods that are Pending/Running without a deletion timestamp. */
+  active(): string[] {
+    return this.state.pods.filter((p) => (p.phase === 'Pending' || p.phase === 'Running') && p.deletion === null).map((p) => p.name);
+  }
+
+  activeIndexes(): number[] {
+    return this.state.pods
+      .filter((p) => (p.phase === 'Pending' || p.phase === 'Running') && p.deletion === null)
+      .map((p) => p.index ?? -1)
+      .sort((a, b) => a - b);
+  }
+
+  terminating(): string[] {
+    return this.state.pods.filter((p) => (p.phase === 'Pending' || p.phase === 'Running') && p.deletion !== null).map((p) => p.name);
+  }
+
+  podOfIndex(index: number): string {
+    const p = this.state.pods.find((x) => x.index === index && (x.phase === 'Pending' || x.phase === 'Running') && x.deletion === null);
+    if (!p) throw new Error(`no active pod for index ${index}`);
+    return p.name;
+  }
+
+  /** Exits pod `name` with `exitCode` at the current time. */
+  exit(name: string, exitCode: number, opts: ExitOptions = {}): this {
+    return this.send(podExited(name, exitCode, { at: this.now, ...opts }));
+  }
+
+  /** Exits every active pod with the code `codeOf` returns (by pod). */
+  exitAll(codeOf: (index: number | null, name: string) => number): this {
+    for (const p of this.state.pods.filter((x) => (x.phase === 'Pending' || x.phase === 'Running') && x.deletion === null)) {
+      this.exit(p.name, codeOf(p.index, p.name));
+    }
+    return this;
+  }
+
+  /** Lets every terminating pod exit (as cancelled attempts do). */
+  finishTerminating(exitCode = 143): this {
+    for (const name of this.terminating()) this.exit(name, exitCode, { terminatedByRequest: true });
+    return this;
+  }
+
+  /** Fires an armed timer at its fireAt. */
+  fire(timerId: string): this {
+    const at = this.state.timers[timerId];
+    if (at === undefined) throw new Error(`timer ${timerId} is not armed`);
+    return this.send(timerFired(timerId), Math.max(this.now, at));
+  }
+
+  actionsOf<T extends Action['type']>(type: T, from: Action[] = this.last): Array<Extract<Action, { type: T }>> {
+    return from.filter((a): a is Extract<Action, { type: T }> => a.type === type);
+  }
+}
+
+export function aRun(job: StoredJob, settings?: JobSettings): Run {
+  return new Run(job, settings).start();
+}
