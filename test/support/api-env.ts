@@ -80,3 +80,46 @@ export async function startTestApi(stack: TestStack, options: TestApiOptions = {
   };
   return { baseUrl: server.url, config, request, close: () => server.close() };
 }
+
+export interface ManifestOptions {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  /** The container's command (no shell unless you ask for `sh -c`). */
+  command?: string[];
+  restartPolicy?: 'Never' | 'OnFailure' | 'Always';
+  spec?: Record<string, unknown>;
+  podSpec?: Record<string, unknown>;
+}
+
+/** A batch/v1 Job manifest with one container; overrides show only what a test is about. */
+export function jobManifest(options: ManifestOptions = {}): Record<string, any> {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.generateName !== undefined ? { generateName: options.generateName } : {}),
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+      ...(options.labels ? { labels: options.labels } : {}),
+    },
+    spec: {
+      backoffLimit: 2,
+      ...options.spec,
+      template: {
+        spec: {
+          restartPolicy: options.restartPolicy ?? 'Never',
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'main', image: 'busybox', command: options.command ?? ['sh', '-c', 'echo hello'] }],
+          ...options.podSpec,
+        },
+      },
+    },
+  };
+}
+
+/** A unique, valid Job name for one test. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}

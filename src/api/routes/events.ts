@@ -6,47 +6,50 @@
 import { Router, type Request, type Response } from 'express';
 import type { EventList, KubeEvent } from '../../spec/types.js';
 import { mapLimit } from '../jobs-gateway.js';
-import { namespaceParam, rejectWatch } from '../params.js';
-import { BadRequest } from '../status.js';
+import { matchesFieldSelector } from '../../spec/labels.js';
+import { isDnsSubdomain, namespaceParam, rejectWatch } from '../params.js';
 import { parseFieldSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { candidateJobNames } from './pods.js';
 
 const CONCURRENCY = 16;
 
-/** The Event field selectors of core/v1 (pkg/apis/core/v1/conversion.go, Event). */
-const EVENT_FIELDS: Readonly<Record<string, (e: KubeEvent) => string>> = {
-  'involvedObject.kind': (e) => e.involvedObject.kind ?? '',
-  'involvedObject.namespace': (e) => e.involvedObject.namespace ?? '',
-  'involvedObject.name': (e) => e.involvedObject.name ?? '',
-  'involvedObject.uid': (e) => e.involvedObject.uid ?? '',
-  'involvedObject.apiVersion': (e) => e.involvedObject.apiVersion ?? '',
-  'metadata.name': (e) => e.metadata.name ?? '',
-  'metadata.namespace': (e) => e.metadata.namespace ?? '',
-  reason: (e) => e.reason,
-  type: (e) => e.type,
-  source: (e) => e.source.component,
-  reportingComponent: (e) => e.reportingComponent ?? '',
-};
+/** The selectable fields of an Event (pkg/apis/core/v1/conversion.go, Event field labels). */
+function eventFields(e: KubeEvent): Record<string, string> {
+  return {
+    'involvedObject.kind': e.involvedObject.kind ?? '',
+    'involvedObject.namespace': e.involvedObject.namespace ?? '',
+    'involvedObject.name': e.involvedObject.name ?? '',
+    'involvedObject.uid': e.involvedObject.uid ?? '',
+    'involvedObject.apiVersion': e.involvedObject.apiVersion ?? '',
+    'metadata.name': e.metadata.name ?? '',
+    'metadata.namespace': e.metadata.namespace ?? '',
+    reason: e.reason,
+    type: e.type,
+    source: e.source.component,
+    reportingComponent: e.reportingComponent ?? '',
+  };
+}
+
+const EVENT_FIELDS = Object.keys(
+  eventFields({ involvedObject: {}, metadata: {}, source: { component: '' } } as unknown as KubeEvent),
+);
 
 async function listEvents(req: Request, res: Response, deps: RouteDeps, namespace: string | null): Promise<void> {
   rejectWatch(req);
-  const selector = parseFieldSelectorParam(req);
-  for (const term of selector) {
-    if (!Object.hasOwn(EVENT_FIELDS, term.field)) throw new BadRequest(`field label not supported: ${term.field}`);
-  }
+  const selector = parseFieldSelectorParam(req, EVENT_FIELDS);
   const named = selector.find((t) => t.field === 'involvedObject.name' && t.operator !== '!=')?.value;
   let sources: Array<{ namespace: string; name: string }>;
   if (named !== undefined && namespace !== null) {
     // The object is the Job itself or one of its pods.
-    sources = [...new Set([named, ...candidateJobNames(named)])].map((name) => ({ namespace, name }));
+    sources = [...new Set([named, ...candidateJobNames(named)])].filter(isDnsSubdomain).map((name) => ({ namespace, name }));
   } else {
     sources = (await deps.jobs.list(namespace)).map((j) => ({ namespace: j.metadata.namespace ?? '', name: j.metadata.name ?? '' }));
   }
   const lists = await mapLimit(sources, CONCURRENCY, (s) => deps.jobs.events(s.namespace, s.name));
   const items = lists
     .flatMap((l) => l?.items ?? [])
-    .filter((e) => selector.every((t) => (EVENT_FIELDS[t.field]!(e) === t.value) === (t.operator !== '!=')));
+    .filter((e) => matchesFieldSelector(selector, eventFields(e)));
   const list: EventList = { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: '' }, items };
   res.json(list);
 }

@@ -10,7 +10,14 @@ import type { Config } from '../../config.js';
 import { decodeJob, unknownFieldWarning } from '../../spec/decode.js';
 import { applyDefaults, finalizeNewJob, randomNameSuffix } from '../../spec/defaults.js';
 import { required } from '../../spec/field-errors.js';
-import { matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../../spec/labels.js';
+import {
+  matchesFieldSelector,
+  matchesLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+  type FieldRequirement,
+  type Selector,
+} from '../../spec/labels.js';
 import { parseManifest } from '../../spec/parse.js';
 import type { Job, JobList, StoredJob } from '../../spec/types.js';
 import { createWarnings, validateJob, validateJobUpdate } from '../../spec/validate.js';
@@ -28,7 +35,7 @@ import {
   type FieldValidation,
 } from '../params.js';
 import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../patch.js';
-import { ApiError, BadRequest, Conflict, Invalid, invalidJob, JOBS, successStatus } from '../status.js';
+import { ApiError, BadRequest, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus } from '../status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 export interface RouteDeps {
@@ -72,12 +79,12 @@ async function createJob(req: Request, res: Response, { jobs }: RouteDeps, maxBo
   const fieldValidation = fieldValidationParam(req);
   requireMediaType(req, MANIFEST_MEDIA_TYPES);
   const text = await readBody(req, maxBodyBytes);
-  let raw: unknown;
-  try {
-    raw = parseManifest(text, mediaTypeOf(req));
-  } catch (err) {
-    throw err instanceof BadRequest ? err : new BadRequest(`error decoding the request body: ${(err as Error).message}`);
+  const parsed = parseManifest(text, mediaTypeOf(req));
+  if ('error' in parsed) {
+    if (parsed.code === 413) throw new RequestEntityTooLarge(maxBodyBytes);
+    throw new BadRequest(parsed.error);
   }
+  const raw = parsed.value;
   const job = decode(raw, fieldValidation, res);
   checkNamespace(job, namespace);
   if (!job.metadata.name && !job.metadata.generateName) {
@@ -110,45 +117,43 @@ async function createJob(req: Request, res: Response, { jobs }: RouteDeps, maxBo
   }
 }
 
-/** The field selectors Jobs support (batch/v1 conversion.go: AddFieldLabelConversionFunc). */
-const JOB_FIELDS: Readonly<Record<string, (job: Job) => string>> = {
-  'metadata.name': (job) => job.metadata.name ?? '',
-  'metadata.namespace': (job) => job.metadata.namespace ?? '',
-  'status.successful': (job) => String(job.status?.succeeded ?? 0),
-};
+/** The fields a Job field selector can use (batch/v1 conversion.go: AddFieldLabelConversionFunc). */
+const JOB_FIELDS = ['metadata.name', 'metadata.namespace', 'status.successful'] as const;
+
+function jobFields(job: Job): Record<(typeof JOB_FIELDS)[number], string> {
+  return {
+    'metadata.name': job.metadata.name ?? '',
+    'metadata.namespace': job.metadata.namespace ?? '',
+    'status.successful': String(job.status?.succeeded ?? 0),
+  };
+}
 
 async function listJobs(req: Request, res: Response, { jobs }: RouteDeps, namespace: string | null): Promise<void> {
   rejectWatch(req);
   const labelSelector = parseLabelSelectorParam(req);
-  const fieldSelector = parseFieldSelectorParam(req);
-  for (const term of fieldSelector) {
-    if (!Object.hasOwn(JOB_FIELDS, term.field)) throw new BadRequest(`field label not supported: ${term.field}`);
-  }
+  const fieldSelector = parseFieldSelectorParam(req, JOB_FIELDS);
   const items = (await jobs.list(namespace)).filter(
-    (job) =>
-      matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) &&
-      fieldSelector.every((t) => (JOB_FIELDS[t.field]!(job) === t.value) === (t.operator !== '!=')),
+    (job) => matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, jobFields(job)),
   );
   const list: JobList = { apiVersion: 'batch/v1', kind: 'JobList', metadata: { resourceVersion: '' }, items };
   res.json(list);
 }
 
-export function parseLabelSelectorParam(req: Request): ReturnType<typeof parseLabelSelector> {
-  const raw = queryParam(req, 'labelSelector') ?? '';
-  try {
-    return parseLabelSelector(raw);
-  } catch (err) {
-    throw new BadRequest(`unable to parse requirement: ${(err as Error).message}`);
-  }
+/** `labelSelector`, parsed as labels.Parse does; a malformed one is a 400. */
+export function parseLabelSelectorParam(req: Request): Selector {
+  const parsed = parseLabelSelector(queryParam(req, 'labelSelector') ?? '');
+  if (!parsed.ok) throw new BadRequest(parsed.error);
+  return parsed.selector;
 }
 
-export function parseFieldSelectorParam(req: Request): ReturnType<typeof parseFieldSelector> {
-  const raw = queryParam(req, 'fieldSelector') ?? '';
-  try {
-    return parseFieldSelector(raw);
-  } catch (err) {
-    throw new BadRequest(`invalid field selector: ${(err as Error).message}`);
+/** `fieldSelector` with only the fields the resource supports (others: 400, as the API server). */
+export function parseFieldSelectorParam(req: Request, supported: readonly string[]): FieldRequirement[] {
+  const parsed = parseFieldSelector(queryParam(req, 'fieldSelector') ?? '');
+  if (!parsed.ok) throw new BadRequest(parsed.error);
+  for (const r of parsed.requirements) {
+    if (!supported.includes(r.field)) throw new BadRequest(`field label not supported: ${r.field}`);
   }
+  return parsed.requirements;
 }
 
 /** The Job part a patch may touch: everything but status (the main resource ignores status). */
@@ -179,30 +184,23 @@ async function patchJob(req: Request, res: Response, { jobs }: RouteDeps, maxBod
     throw new BadRequest(`the name of the object (${String(job.metadata.name)}) does not match the name on the URL (${name})`);
   }
   checkNamespace(job, namespace);
-  const old = current as unknown as StoredJob;
-  if (job.metadata.uid !== undefined && job.metadata.uid !== old.metadata.uid) {
-    throw new Conflict(JOBS, name, `Precondition failed: UID in precondition: ${job.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
-  }
+  const { status: _status, ...rest } = current;
+  const old = rest as StoredJob;
   const defaulted = applyDefaults(job) as StoredJob;
-  // Server-managed metadata is kept from the stored Job whatever the patch says (ObjectMeta
-  // update strategy); generation counts spec changes (job strategy PrepareForUpdate).
+  // Server-managed metadata comes from the stored Job whatever the patch says (ObjectMeta update
+  // strategy), except uid, which validateJobUpdate reports as immutable; generation counts spec
+  // changes (job strategy PrepareForUpdate).
   const specChanged = JSON.stringify(defaulted.spec) !== JSON.stringify(old.spec);
-  const updated: StoredJob = {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      ...defaulted.metadata,
-      name,
-      namespace,
-      uid: old.metadata.uid,
-      creationTimestamp: old.metadata.creationTimestamp,
-      generation: (old.metadata.generation ?? 1) + (specChanged ? 1 : 0),
-    },
-    spec: defaulted.spec,
+  const metadata: StoredJob['metadata'] = {
+    ...defaulted.metadata,
+    name,
+    namespace,
+    uid: defaulted.metadata.uid ?? old.metadata.uid,
+    creationTimestamp: old.metadata.creationTimestamp,
+    generation: (old.metadata.generation ?? 1) + (specChanged ? 1 : 0),
   };
-  for (const managed of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'resourceVersion', 'ownerReferences'] as const) {
-    delete updated.metadata[managed];
-  }
+  for (const managed of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'resourceVersion'] as const) delete metadata[managed];
+  const updated: StoredJob = { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: defaulted.spec };
   const neverStarted = current.status?.startTime === undefined && old.spec.suspend === true;
   const errors = validateJobUpdate(old, updated, { neverStarted });
   if (errors.length > 0) throw invalidJob(name, errors);

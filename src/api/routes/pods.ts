@@ -4,8 +4,16 @@
  * not stored anywhere but in their Job's workflow, so every lookup goes through the owning Job.
  */
 import { Router, type Request, type Response } from 'express';
-import { matchesLabelSelector } from '../../spec/labels.js';
-import type { Job, Pod, PodList } from '../../spec/types.js';
+import { matchesLabelSelector, type Selector } from '../../spec/labels.js';
+import {
+  LABEL_CONTROLLER_UID,
+  LABEL_JOB_NAME,
+  LABEL_LEGACY_CONTROLLER_UID,
+  LABEL_LEGACY_JOB_NAME,
+  type Job,
+  type Pod,
+  type PodList,
+} from '../../spec/types.js';
 import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogOptions } from '../../storage/pod-logs.js';
 import { hasBody, parseJson, readBody, requireMediaType } from '../content.js';
 import { mapLimit } from '../jobs-gateway.js';
@@ -30,15 +38,16 @@ export function candidateJobNames(podName: string): string[] {
 }
 
 /**
- * The one Job a label selector pins, if any: `job-name=x` (or the batch.kubernetes.io/ form) as an
- * equality term, which is what `kubectl get pods -l job-name=x` and the docs' examples send. The
- * exact selector is still applied to every pod afterwards.
+ * The Job a label selector pins, if any: an equality term on `job-name` (or its
+ * batch.kubernetes.io/ form), as `kubectl get pods -l job-name=x` sends, or on `controller-uid`.
+ * The whole selector is still applied to every pod afterwards.
  */
-export function pinnedJob(selector: string): { name?: string; uid?: string } {
-  const term = (key: string) =>
-    new RegExp(`(?:^|,)\\s*(?:batch\\.kubernetes\\.io/)?${key}\\s*==?\\s*([^,!=\\s]+)\\s*(?:,|$)`).exec(selector)?.[1];
-  const name = term('job-name');
-  const uid = term('controller-uid');
+export function pinnedJob(selector: Selector): { name?: string; uid?: string } {
+  const equal = (keys: string[]) =>
+    selector.find((r) => keys.includes(r.key) && (r.operator === '=' || r.operator === '==' || (r.operator === 'in' && r.values.length === 1)))
+      ?.values[0];
+  const name = equal([LABEL_LEGACY_JOB_NAME, LABEL_JOB_NAME]);
+  const uid = equal([LABEL_LEGACY_CONTROLLER_UID, LABEL_CONTROLLER_UID]);
   return { ...(name ? { name } : {}), ...(uid ? { uid } : {}) };
 }
 
@@ -48,9 +57,8 @@ async function jobPods(deps: RouteDeps, namespace: string, name: string): Promis
 
 async function listPods(req: Request, res: Response, deps: RouteDeps, namespace: string | null): Promise<void> {
   rejectWatch(req);
-  const raw = queryParam(req, 'labelSelector') ?? '';
   const selector = parseLabelSelectorParam(req);
-  const pin = pinnedJob(raw);
+  const pin = pinnedJob(selector);
   let pods: Pod[];
   if (pin.name && namespace !== null) {
     pods = await jobPods(deps, namespace, pin.name);
