@@ -685,7 +685,12 @@ function kindErrorOf(raw: unknown): string | null {
   if (!isObj(raw)) {
     return `the request body must be a single Job object, not ${jsonType(raw) === 'integer' ? 'a number' : `${/^[aeiou]/.test(jsonType(raw)) ? 'an' : 'a'} ${jsonType(raw)}`}`;
   }
-  const shown = truncate(JSON.stringify(raw), 200);
+  let shown: string;
+  try {
+    shown = truncate(JSON.stringify(raw), 200);
+  } catch {
+    shown = '{…}'; // nested beyond JSON.stringify's stack
+  }
   const { apiVersion, kind } = raw;
   if (kind === undefined || kind === null || kind === '') return `Object 'Kind' is missing in '${shown}'`;
   if (apiVersion === undefined || apiVersion === null || apiVersion === '') return `Object 'apiVersion' is missing in '${shown}'`;
