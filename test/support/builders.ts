@@ -268,6 +268,16 @@ export class Run {
   }
 }
 
+/** Every Run created since the last `drainRuns()` (for the plain-JSON check in afterEach). */
+const runs: Run[] = [];
+
 export function aRun(job: StoredJob, settings?: JobSettings): Run {
-  return new Run(job, settings).start();
+  const run = new Run(job, settings);
+  runs.push(run);
+  return run.start();
+}
+
+/** The Runs created since the last call. */
+export function drainRuns(): Run[] {
+  return runs.splice(0, runs.length);
 }
