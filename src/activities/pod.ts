@@ -169,7 +169,12 @@ class PodAttempt {
   async run(): Promise<PodResult> {
     const heartbeat = setInterval(() => this.ctx.heartbeat(), Math.max(10, this.input.heartbeatIntervalMs));
     this.ctx.heartbeat();
-    this.ctx.cancelled.catch((err: unknown) => this.requestStop({ kind: 'cancel', error: err }));
+    // The abort listener runs synchronously, so a cancellation that is already there stops the
+    // attempt before its first process is spawned; the signal's reason is the CancelledFailure.
+    const cancellation = this.ctx.cancellationSignal;
+    const onCancel = () => this.requestStop({ kind: 'cancel', error: cancellation.reason });
+    if (cancellation.aborted) onCancel();
+    else cancellation.addEventListener('abort', onCancel, { once: true });
     const deadlineSeconds = this.input.spec.activeDeadlineSeconds;
     // kubelet activeDeadlineHandler counts from the pod's start on the node.
     const deadline =
@@ -192,6 +197,7 @@ class PodAttempt {
     } finally {
       clearInterval(heartbeat);
       if (deadline) clearTimeout(deadline);
+      cancellation.removeEventListener('abort', onCancel);
     }
     await this.reporter.drain();
     if (this.stop?.kind === 'cancel' && this.startedAt === null) {
@@ -236,8 +242,10 @@ class PodAttempt {
     for (;;) {
       if (this.stop) return false;
       const exit = await this.runOnce(kind, i);
-      if (exit.exitCode === 0) return true;
-      if (this.input.spec.restartPolicy !== 'OnFailure' || this.stop) return false;
+      if (exit.exitCode === 0 || this.input.spec.restartPolicy !== 'OnFailure' || this.stop) {
+        this.maybeReport();
+        return exit.exitCode === 0;
+      }
       // kubelet crash-loop backoff (pkg/kubelet/kuberuntime doBackOff): wait, then restart in place.
       const delay = restartDelayMs(status.restartCount, this.input.restartBackoffBaseMs, this.input.restartBackoffMaxMs);
       const terminated = status.state;
@@ -250,6 +258,7 @@ class PodAttempt {
         },
       };
       this.pendingRestarts++;
+      this.maybeReport();
       await this.sleepUnlessStopped(delay);
       this.pendingRestarts--;
       if (this.stop) {
@@ -360,7 +369,6 @@ class PodAttempt {
     status.state = { terminated } satisfies ContainerState;
     status.ready = false;
     status.started = false;
-    this.maybeReport();
   }
 
   private podReady(): boolean {
