@@ -45,6 +45,7 @@ export class ContainerLogWriter {
   private readonly fd: number;
   private readonly pending: Record<LogStream, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
   private closed = false;
+  private batch: Buffer[] = [];
 
   constructor(
     readonly file: string,
@@ -64,6 +65,7 @@ export class ContainerLogWriter {
 
   write(stream: LogStream, chunk: Buffer): void {
     if (this.closed) return;
+    this.batch = [];
     let data = this.pending[stream].length > 0 ? Buffer.concat([this.pending[stream], chunk]) : chunk;
     for (;;) {
       const nl = data.indexOf(NEWLINE);
@@ -76,15 +78,18 @@ export class ContainerLogWriter {
       data = data.subarray(MAX_LOG_RECORD_BYTES);
     }
     this.pending[stream] = Buffer.from(data);
+    this.flushBatch();
   }
 
   /** Flushes unterminated output as a final `F` record and marks the run finished. */
   close(): void {
     if (this.closed) return;
+    this.batch = [];
     for (const stream of ['stdout', 'stderr'] as const) {
       if (this.pending[stream].length > 0) this.record(stream, 'F', this.pending[stream]);
       this.pending[stream] = Buffer.alloc(0);
     }
+    this.flushBatch();
     this.closed = true;
     closeSync(this.fd);
     writeFileSync(this.doneFile, rfc3339Nano(this.now()) + '\n');
@@ -99,8 +104,16 @@ export class ContainerLogWriter {
   }
 
   private record(stream: LogStream, tag: 'F' | 'P', content: Buffer): void {
-    const head = Buffer.from(`${rfc3339Nano(this.now())} ${stream} ${tag} `);
-    writeSync(this.fd, Buffer.concat([head, content, Buffer.from('\n')]));
+    this.batch.push(Buffer.from(`${rfc3339Nano(this.now())} ${stream} ${tag} `), content, Buffer.from('\n'));
+  }
+
+  /** One write per chunk of output (readers only ever consume up to the last complete record). */
+  private flushBatch(): void {
+    if (this.batch.length === 0) return;
+    const data = Buffer.concat(this.batch);
+    this.batch = [];
+    let written = 0;
+    while (written < data.length) written += writeSync(this.fd, data, written);
   }
 }
 
@@ -229,21 +242,39 @@ async function tailStart(fh: FileHandle, end: number, n: number): Promise<number
   return 0;
 }
 
-/** Reads the complete records in [from, to) and returns them with the offset after the last one. */
-async function readRecords(fh: FileHandle, from: number, to: number): Promise<{ records: LogRecord[]; next: number }> {
-  if (to <= from) return { records: [], next: from };
-  const buf = Buffer.alloc(to - from);
-  const { bytesRead } = await fh.read(buf, 0, buf.length, from);
-  const data = buf.subarray(0, bytesRead);
-  const records: LogRecord[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = data.indexOf(NEWLINE, start);
-    if (nl < 0) break;
-    records.push(parseRecord(data.subarray(start, nl)));
-    start = nl + 1;
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Reads the complete records in [from, to) a chunk at a time (a log may be far larger than what
+ * is asked of it); `next` is the offset after the last complete record, where a follower resumes.
+ */
+async function* readRecords(
+  fh: FileHandle,
+  from: number,
+  to: number,
+  position: { next: number } = { next: from },
+): AsyncGenerator<LogRecord[], void, undefined> {
+  position.next = from;
+  let carry = Buffer.alloc(0);
+  let offset = from;
+  while (offset < to) {
+    const buf = Buffer.alloc(Math.min(READ_CHUNK_BYTES, to - offset));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+    if (bytesRead === 0) break;
+    offset += bytesRead;
+    const data = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    const records: LogRecord[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf(NEWLINE, start);
+      if (nl < 0) break;
+      records.push(parseRecord(data.subarray(start, nl)));
+      start = nl + 1;
+    }
+    carry = Buffer.from(data.subarray(start));
+    position.next = offset - carry.length;
+    if (records.length > 0) yield records;
   }
-  return { records, next: from + start };
 }
 
 /** Formats records as the kubelet writes them to the client, applying since and limitBytes. */
@@ -287,8 +318,13 @@ export async function readPodLog(opts: PodLogOptions): Promise<string> {
   try {
     const end = (await fh.stat()).size;
     const from = opts.tailLines !== undefined ? await tailStart(fh, end, opts.tailLines) : 0;
-    const { records } = await readRecords(fh, from, end);
-    return new LogFormatter(opts).format(records).toString('utf8');
+    const formatter = new LogFormatter(opts);
+    const parts: Buffer[] = [];
+    for await (const records of readRecords(fh, from, end)) {
+      parts.push(formatter.format(records));
+      if (formatter.exhausted) break;
+    }
+    return Buffer.concat(parts).toString('utf8');
   } finally {
     await fh.close();
   }
@@ -332,11 +368,14 @@ export async function* followPodLog(opts: FollowOptions): AsyncGenerator<string,
       // Look for the sidecar before reading: it is written after the last record, so a read that
       // starts after seeing it is guaranteed to reach the end of the log.
       const finished = await exists(doneFile);
-      const { records, next } = await readRecords(fh, offset, (await fh.stat()).size);
-      offset = next;
-      const out = formatter.format(records);
-      if (out.length > 0) yield out.toString('utf8');
-      if (finished || formatter.exhausted) return;
+      const position = { next: offset };
+      for await (const records of readRecords(fh, offset, (await fh.stat()).size, position)) {
+        const out = formatter.format(records);
+        if (out.length > 0) yield out.toString('utf8');
+        if (formatter.exhausted) return;
+      }
+      offset = position.next;
+      if (finished) return;
       await abortableDelay(opts.pollIntervalMs ?? 200, opts.signal);
     }
   } finally {
@@ -354,8 +393,10 @@ export async function readLogTail(ref: PodRef, container: string, restartCount: 
   const fh = await open(file, 'r');
   try {
     const end = (await fh.stat()).size;
-    const { records } = await readRecords(fh, await tailStart(fh, end, 80), end);
-    const text = new LogFormatter({ ...ref, container }).format(records);
+    const formatter = new LogFormatter({ ...ref, container });
+    const parts: Buffer[] = [];
+    for await (const records of readRecords(fh, await tailStart(fh, end, 80), end)) parts.push(formatter.format(records));
+    const text = Buffer.concat(parts);
     let tail = text.subarray(Math.max(0, text.length - 2048));
     // Do not start in the middle of a UTF-8 character.
     while (tail.length > 0 && ((tail[0] ?? 0) & 0xc0) === 0x80) tail = tail.subarray(1);

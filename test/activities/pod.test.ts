@@ -501,6 +501,19 @@ describe('readPodLog', () => {
     expect(await h.log(input)).toBe('0'.repeat(39_999) + '7\nend\n');
   });
 
+  it('when the log is larger than one read chunk, then lines across chunk borders come back whole', async () => {
+    const h = harness();
+    // 40,000 records of ~60 bytes: about 2.4 MB, so records straddle the 1 MiB read chunks.
+    const input = aRunPodInput({ containers: [sh('main', 'seq -f "%040g" 1 40000')] });
+    await h.run(input);
+    const all = await h.log(input);
+    const lines = all.trimEnd().split('\n');
+    expect(lines).toHaveLength(40_000);
+    expect(lines.every((l, i) => Number(l) === i + 1)).toBe(true);
+    expect(await h.log(input, 'main', { tailLines: 2 })).toBe(`${'39999'.padStart(40, '0')}\n${'40000'.padStart(40, '0')}\n`);
+    expect(await h.log(input, 'main', { limitBytes: 45 })).toBe(`${'1'.padStart(40, '0')}\n0000`);
+  });
+
   it('when previous is asked for a container that never restarted, then it says so', async () => {
     const { h, input } = await podWithOutput();
     await expect(h.log(input, 'main', { previous: true })).rejects.toThrow(
