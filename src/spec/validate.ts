@@ -189,11 +189,8 @@ function splitSubscript(fieldPath: string): [string, string] | null {
 function validateFieldRef(ref: { apiVersion?: string; fieldPath: string }, p: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
   const apiVersion = ref.apiVersion ?? 'v1';
-  if (apiVersion === '') errs.push(required(p.child('apiVersion')));
-  if (ref.fieldPath === '') {
-    errs.push(required(p.child('fieldPath')));
-    return errs;
-  }
+  if (apiVersion === '') return [required(p.child('apiVersion'))];
+  if (ref.fieldPath === '') return [required(p.child('fieldPath'))];
   // ConvertDownwardAPIFieldLabel, then validateObjectFieldSelector's expression check.
   if (apiVersion !== 'v1') {
     errs.push(invalid(p.child('fieldPath'), ref.fieldPath, `error converting fieldPath: unsupported pod version: ${apiVersion}`));
@@ -236,14 +233,13 @@ function validateEnv(env: Container['env'], p: FieldPath): FieldError[] {
       seen.add(ev.name);
     }
     if (ev.valueFrom) {
+      // validateEnvVarValueFrom: the source's own checks, then the source count, then `value`.
       const vp = ip.child('valueFrom');
-      if (ev.value !== undefined && ev.value !== '') {
-        errs.push(invalid(vp, '', 'may not be specified when `value` is not empty'));
-      }
       if (!ev.valueFrom.fieldRef) {
         errs.push(invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
       } else {
         errs.push(...validateFieldRef(ev.valueFrom.fieldRef, vp.child('fieldRef')));
+        if (ev.value !== undefined && ev.value !== '') errs.push(invalid(vp, '', 'may not be specified when `value` is not empty'));
       }
     }
   });
