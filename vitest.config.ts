@@ -21,7 +21,6 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Each file runs its own worker; two cores: keep the number of files at once small.
           maxWorkers: 2,
-          minWorkers: 1,
         },
       },
     ],
