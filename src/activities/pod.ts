@@ -10,6 +10,7 @@
  * process started (the CancelledFailure itself).
  */
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PodResult, PodStatusReport, RunPodInput } from '../spec/pod-run.js';
 import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus } from '../spec/types.js';
@@ -64,8 +65,16 @@ function initialStatus(c: Container, waitingReason: string): ContainerStatus {
   };
 }
 
+/** How long a finished attempt waits for its last status reports before returning anyway. */
+const REPORT_DRAIN_TIMEOUT_MS = 10_000;
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 interface StopRequest {
-  kind: 'cancel' | 'deadline';
+  /** `error`: the worker failed to run the pod (not a pod outcome). */
+  kind: 'cancel' | 'deadline' | 'error';
   error?: unknown;
 }
 
@@ -87,8 +96,22 @@ class StatusReporter {
     });
   }
 
-  async drain(): Promise<void> {
-    while (this.loop) await this.loop;
+  /** Waits until every pushed report was sent (or given up on), at most `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      while (this.loop) {
+        if ((await Promise.race([this.loop, timeout])) === 'timeout') {
+          this.log.warn('pod status reports still pending; returning the result without them', this.fields);
+          return;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async run(): Promise<void> {
@@ -110,7 +133,7 @@ class StatusReporter {
         (last ? this.log.error : this.log.warn)(last ? 'pod status report dropped' : 'pod status report failed, retrying', {
           ...this.fields,
           attempt,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorMessage(err),
         });
         if (last) return;
         await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
@@ -160,7 +183,7 @@ class PodAttempt {
       podIP: '127.0.0.1',
     };
     this.baseEnv = {
-      PATH: deps.path ?? `${FALLBACK_PATH}:${process.execPath.slice(0, process.execPath.lastIndexOf('/'))}`,
+      PATH: deps.path ?? `${FALLBACK_PATH}:${path.dirname(process.execPath)}`,
       HOME: workDir,
       HOSTNAME: spec.hostname ?? input.podName,
     };
@@ -185,21 +208,26 @@ class PodAttempt {
     try {
       const inits = this.input.spec.initContainers ?? [];
       for (let i = 0; i < inits.length; i++) {
-        if (!(await this.runToCompletion('init', i))) {
+        if (!(await this.guarded('init', i))) {
           initSucceeded = false;
           break;
         }
       }
       if (initSucceeded && !this.stop) {
         if (inits.length > 0) for (const s of this.statuses) s.state = { waiting: { reason: 'ContainerCreating' } };
-        await Promise.all(this.input.spec.containers.map((_, i) => this.runToCompletion('main', i)));
+        await Promise.all(this.input.spec.containers.map((_, i) => this.guarded('main', i)));
       }
     } finally {
       clearInterval(heartbeat);
       if (deadline) clearTimeout(deadline);
       cancellation.removeEventListener('abort', onCancel);
     }
-    await this.reporter.drain();
+    await this.reporter.drain(REPORT_DRAIN_TIMEOUT_MS);
+    if (this.stop?.kind === 'error') {
+      // Not a pod outcome: the worker itself failed (e.g. its disk). Every process is gone by now.
+      const message = `pod ${this.input.namespace}/${this.input.podName} could not be run: ${errorMessage(this.stop.error)}`;
+      throw ApplicationFailure.nonRetryable(message, 'PodSetupFailed');
+    }
     if (this.stop?.kind === 'cancel' && this.startedAt === null) {
       this.deps.log.info('pod cancelled before any process started', this.fields);
       throw this.stop.error;
@@ -234,6 +262,20 @@ class PodAttempt {
     const status = (kind === 'init' ? this.initStatuses : this.statuses)[i];
     if (!c || !status) throw new Error(`no ${kind} container ${i}`);
     return { c, status };
+  }
+
+  /**
+   * runToCompletion, but an unexpected error (the worker's own I/O) stops the whole pod instead of
+   * leaving the other containers' processes running behind a rejected promise.
+   */
+  private async guarded(kind: Kind, i: number): Promise<boolean> {
+    try {
+      return await this.runToCompletion(kind, i);
+    } catch (err) {
+      this.deps.log.error('pod attempt failed on the worker', { ...this.fields, error: errorMessage(err) });
+      this.requestStop({ kind: 'error', error: err });
+      return false;
+    }
   }
 
   /** Runs a container until it succeeds, or fails for good (Never, or the pod is stopping). */
@@ -316,7 +358,13 @@ class PodAttempt {
     if (cwd === null) {
       return startFailed(`chdir to cwd ("${c.workingDir ?? ''}") set in config.json failed: outside the pod's working directory`);
     }
-    if (cwd !== this.workDir && cwd.startsWith(this.workDir)) await mkdir(cwd, { recursive: true });
+    if (cwd !== this.workDir && cwd.startsWith(this.workDir + path.sep)) {
+      try {
+        await mkdir(cwd, { recursive: true });
+      } catch (err) {
+        return startFailed(`chdir to cwd ("${cwd}") set in config.json failed: ${errorMessage(err)}`);
+      }
+    }
 
     const outcome = await startContainerProcess({
       argv,
@@ -342,6 +390,9 @@ class PodAttempt {
     const exit = await proc.finished;
     this.running.delete(proc);
     writer.close();
+    if (writer.error) {
+      this.deps.log.error('container output could not be logged', { ...this.fields, container: c.name, error: writer.error.message });
+    }
     const terminated: ContainerStateTerminated = {
       exitCode: exit.exitCode,
       reason: exit.exitCode === 0 ? 'Completed' : 'Error',
@@ -404,10 +455,8 @@ class PodAttempt {
   private requestStop(request: StopRequest): void {
     if (this.stop) return;
     this.stop = request;
-    this.deps.log.info(request.kind === 'deadline' ? 'pod deadline exceeded, terminating' : 'pod cancelled, terminating', {
-      ...this.fields,
-      running: this.running.size,
-    });
+    const why = { cancel: 'pod cancelled', deadline: 'pod deadline exceeded', error: 'pod failed on the worker' }[request.kind];
+    this.deps.log.info(`${why}, terminating`, { ...this.fields, running: this.running.size });
     this.stopController.abort();
     for (const proc of this.running) this.terminateProcess(proc);
   }
@@ -430,7 +479,7 @@ export async function runPod(deps: ActivityDeps, input: RunPodInput): Promise<Po
     for (const c of [...(input.spec.initContainers ?? []), ...input.spec.containers]) validContainerName(c.name);
     await mkdir(workDir, { recursive: true });
   } catch (err) {
-    const message = `cannot set up pod ${input.namespace}/${input.podName}: ${err instanceof Error ? err.message : String(err)}`;
+    const message = `cannot set up pod ${input.namespace}/${input.podName}: ${errorMessage(err)}`;
     deps.log.error('pod setup failed', { namespace: input.namespace, job: input.jobName, pod: input.podName, error: message });
     throw ApplicationFailure.nonRetryable(message, 'PodSetupFailed');
   }

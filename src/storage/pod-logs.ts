@@ -63,8 +63,11 @@ export class ContainerLogWriter {
     );
   }
 
+  /** The first I/O error; output after it is dropped rather than crashing the worker. */
+  error: Error | null = null;
+
   write(stream: LogStream, chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.error) return;
     this.batch = [];
     let data = this.pending[stream].length > 0 ? Buffer.concat([this.pending[stream], chunk]) : chunk;
     for (;;) {
@@ -89,10 +92,14 @@ export class ContainerLogWriter {
       if (this.pending[stream].length > 0) this.record(stream, 'F', this.pending[stream]);
       this.pending[stream] = Buffer.alloc(0);
     }
-    this.flushBatch();
+    if (!this.error) this.flushBatch();
     this.closed = true;
-    closeSync(this.fd);
-    writeFileSync(this.doneFile, rfc3339Nano(this.now()) + '\n');
+    try {
+      closeSync(this.fd);
+      writeFileSync(this.doneFile, rfc3339Nano(this.now()) + '\n');
+    } catch (err) {
+      this.error ??= err as Error;
+    }
   }
 
   private emitLine(stream: LogStream, line: Buffer): void {
@@ -112,8 +119,12 @@ export class ContainerLogWriter {
     if (this.batch.length === 0) return;
     const data = Buffer.concat(this.batch);
     this.batch = [];
-    let written = 0;
-    while (written < data.length) written += writeSync(this.fd, data, written);
+    try {
+      let written = 0;
+      while (written < data.length) written += writeSync(this.fd, data, written);
+    } catch (err) {
+      this.error = err as Error;
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * activity Context (heartbeats, cancellation); nothing below the activity is mocked.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -748,6 +748,22 @@ describe('paths stay inside the data directory', () => {
     const err = await runIn(new MockActivityEnvironment(), activities, aRunPodInput()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe('PodSetupFailed');
+  });
+});
+
+describe('runPod when the worker itself fails', () => {
+  it('fails with PodSetupFailed when a container log cannot be written, after stopping the other containers', async () => {
+    const h = harness();
+    const input = aRunPodInput({ containers: [sh('good', 'exec sleep 300'), sh('bad', 'true')] });
+    const logs = path.join(h.dataDir, 'pods', input.namespace, input.jobUid, input.podName, 'logs');
+    mkdirSync(logs, { recursive: true });
+    writeFileSync(path.join(logs, 'bad'), 'a file where a directory must go');
+    const started = Date.now();
+    const err = await h.run(input).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe('PodSetupFailed');
+    // runPod only returns once every process it started is gone: `sleep 300` was terminated.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 
