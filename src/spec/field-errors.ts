@@ -181,6 +181,8 @@ export function goQuote(s: string): string {
 
 /** How `ErrorBody` prints a bad value: numbers and booleans plainly, strings Go-quoted, else JSON. */
 function renderValue(value: unknown): string {
+  // Go prints an int64 with all its digits (JavaScript would round 2^60 to 1152921504606847000).
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 63) return BigInt(value).toString();
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'string') return goQuote(value);
