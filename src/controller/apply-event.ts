@@ -5,6 +5,7 @@
 import { truncateIndexes } from '../spec/intervals.js';
 import type { PodResult, PodStatusReport } from '../spec/pod-run.js';
 import type { StoredJob } from '../spec/types.js';
+import { clone, ownPod } from './clone.js';
 import { isFinished } from './conditions.js';
 import { deletePod, recordEvent, type Ctx } from './context.js';
 import type { JobEvent } from './events.js';
@@ -16,9 +17,10 @@ export const WORKER_LOST_REASON = 'WorkerLost';
 export const WORKER_LOST_MESSAGE = 'The worker running the pod stopped heartbeating';
 export const START_ERROR_REASON = 'StartError';
 
+/** The pod named `name` if it is still Pending/Running, as a record this pass may change. */
 function findLivePod(s: JobState, name: string): PodRecord | undefined {
   const p = s.pods.find((x) => x.name === name);
-  return p && !isTerminal(p) ? p : undefined;
+  return p && !isTerminal(p) ? ownPod(s, p) : undefined;
 }
 
 function applyPodStatus(s: JobState, report: PodStatusReport): void {
@@ -60,6 +62,8 @@ function failPod(p: PodRecord, now: number, reason: string | null, message: stri
 /** Changes the stored spec as the API server would, bumping metadata.generation. */
 function setSpec(s: JobState, change: (spec: StoredJob['spec']) => void): void {
   const before = JSON.stringify(s.job.spec);
+  // Copy on write: the Job object is shared with the input state.
+  s.job = clone(s.job);
   change(s.job.spec);
   if (JSON.stringify(s.job.spec) !== before) s.job.metadata.generation = (s.job.metadata.generation ?? 1) + 1;
 }
@@ -68,7 +72,7 @@ function applyJobUpdated(s: JobState, job: StoredJob): void {
   const oldGeneration = s.job.metadata.generation ?? 1;
   const specChanged = JSON.stringify(job.spec) !== JSON.stringify(s.job.spec);
   const oldCompletions = s.job.spec.completions;
-  s.job = job;
+  s.job = clone(job);
   if (specChanged && (job.metadata.generation ?? 1) <= oldGeneration) s.job.metadata.generation = oldGeneration + 1;
   if (isIndexed(s) && job.spec.completions !== oldCompletions && job.spec.completions !== null) {
     // Elastic Indexed Jobs: indexes outside the new range no longer count (TestElasticIndexedJob);

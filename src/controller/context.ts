@@ -4,6 +4,7 @@
  * are the controller's only side channels, like `jm.podControl` and `jm.recorder` upstream.
  */
 import type { Action } from './actions.js';
+import { ownPod } from './clone.js';
 import { podName, podRunInput, podUid, terminationGraceSeconds } from './pods.js';
 import { MAX_EVENTS, type DeletionCause, type EventRecord, type JobState, type PodRecord } from './state.js';
 
@@ -50,9 +51,10 @@ export function recordEvent(
     last.involvedKind === involved.kind &&
     last.involvedName === involved.name
   ) {
-    last.count += 1;
-    last.lastTimestamp = env.now;
-    ctx.actions.push({ type: 'recordEvent', event: { ...last } });
+    // Replaced, not changed: the events may be shared with the input state.
+    const updated: EventRecord = { ...last, count: last.count + 1, lastTimestamp: env.now };
+    s.events[s.events.length - 1] = updated;
+    ctx.actions.push({ type: 'recordEvent', event: { ...updated } });
     return;
   }
   s.eventSeq += 1;
@@ -116,8 +118,9 @@ const UNCOUNTED_CAUSES: readonly DeletionCause[] = ['Suspend', 'ScaleDown', 'Job
  * the Job failed are counted as failed at once (reference §8). User deletions are counted by the
  * next pass according to podReplacementPolicy.
  */
-export function deletePod(ctx: Ctx, pod: PodRecord, cause: DeletionCause, gracePeriodSeconds: number | null = null): void {
+export function deletePod(ctx: Ctx, shared: PodRecord, cause: DeletionCause, gracePeriodSeconds: number | null = null): void {
   const { s, env } = ctx;
+  const pod = ownPod(s, shared);
   const grace = gracePeriodSeconds ?? terminationGraceSeconds(s);
   pod.deletion = { at: env.now, gracePeriodSeconds: grace, cause };
   if (pod.counted === null) {

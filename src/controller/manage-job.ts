@@ -28,9 +28,9 @@ export function wantActive(ctx: Ctx, active: number): number {
 }
 
 /**
- * `manageJob`. Returns the number of pods still active afterwards. A pass either deletes or
- * creates, never both (as upstream). Unlike upstream there is no 500-per-sync cap: creating a
- * pod here cannot fail, and the workflow would get no event to trigger the next batch.
+ * `manageJob`. Returns the number of pods still active afterwards. Unlike upstream there is no
+ * 500-per-sync cap: creating a pod here cannot fail, and the workflow would get no event to
+ * trigger the next batch.
  */
 export function manageJob(ctx: Ctx): number {
   const { s, env } = ctx;
@@ -52,28 +52,28 @@ export function manageJob(ctx: Ctx): number {
     const left = active.filter((p) => !chosen.has(p.name)).sort(compareForRemoval);
     for (const p of left.slice(0, rmAtLeast - toDelete.length)) toDelete.push({ pod: p, cause: 'ScaleDown' });
   }
-  if (toDelete.length > 0) {
-    for (const d of toDelete) deletePod(ctx, d.pod, d.cause);
-    return active.length - toDelete.length;
-  }
-
-  // Draining for continue-as-new: let the running pods finish, start none.
-  if (s.draining) return active.length;
+  for (const d of toDelete) deletePod(ctx, d.pod, d.cause);
+  // Upstream returns after deleting and creates in the next sync, which the deletions themselves
+  // trigger at once. Here no event may follow for a while (a terminating pod can take its whole
+  // grace period), so the same pass goes on to create what is missing.
+  const stillActive = active.length - toDelete.length;
 
   const terminating = onlyReplaceFailedPods(s) ? s.pods.filter(isTerminating).length : 0;
-  if (active.length + terminating >= want) return active.length;
+  if (stillActive + terminating >= want) return stillActive;
 
   if (!hasBackoffLimitPerIndex(s)) {
     const remaining = remainingJobBackoff(s, env.now);
     if (remaining > 0) {
       wantTimer(ctx, 'backoff', env.now + remaining);
-      return active.length;
+      return stillActive;
     }
   }
-  const diff = want - active.length - terminating;
+  const diff = want - stillActive - terminating;
+  // Draining for continue-as-new: let the running pods finish, start none (timers stay armed).
   if (!isIndexed(s)) {
+    if (s.draining) return stillActive;
     for (let i = 0; i < diff; i++) createPod(ctx, null);
-    return active.length + diff;
+    return stillActive + diff;
   }
 
   let indexes = firstPendingIndexes(s, diff, spec.completions ?? 0);
@@ -88,6 +88,7 @@ export function manageJob(ctx: Ctx): number {
     });
     if (earliest !== null) wantTimer(ctx, 'index-backoff', env.now + earliest);
   }
+  if (s.draining) return stillActive;
   for (const ix of indexes) createPod(ctx, ix);
-  return active.length + indexes.length;
+  return stillActive + indexes.length;
 }

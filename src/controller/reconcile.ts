@@ -14,7 +14,7 @@ import { countIndexes } from '../spec/intervals.js';
 import type { StoredJob } from '../spec/types.js';
 import type { Action } from './actions.js';
 import { applyEvent, deleteAfterTtl } from './apply-event.js';
-import { clone } from './clone.js';
+import { clone, copyState } from './clone.js';
 import {
   JobMessage,
   JobReason,
@@ -73,7 +73,7 @@ export function initialState(job: StoredJob, settings: JobSettings, now: number)
 
 /** Applies `event` and runs one controller pass. Keeps: the input state is not mutated. */
 export function reconcile(state: JobState, event: JobEvent, env: ReconcileEnv): ReconcileResult {
-  const ctx: Ctx = { s: clone(state), env, actions: [], timers: {} };
+  const ctx: Ctx = { s: copyState(state), env, actions: [], timers: {} };
   applyEvent(ctx, event);
   syncJob(ctx, state, event);
   syncTimers(ctx);
@@ -102,7 +102,7 @@ function syncJob(ctx: Ctx, before: JobState, event: JobEvent): void {
 
   // §16.1: a finished Job is never touched again — apart from its TTL.
   if (isFinished(s)) {
-    for (const p of s.pods) if (p.counted === null && isTerminal(p)) p.counted = 'none';
+    s.pods = s.pods.map((p) => (p.counted === null && isTerminal(p) ? { ...p, counted: 'none' } : p));
     syncTtl(ctx);
     return;
   }
@@ -249,8 +249,8 @@ function syncDeletedJob(ctx: Ctx, before: JobState, event: JobEvent): void {
     if (newlyDeleted || event.type === 'jobStarted') ctx.actions.push({ type: 'complete' });
     return;
   }
-  for (const p of s.pods) {
-    if (p.counted === null && isTerminal(p)) p.counted = 'none';
+  s.pods = s.pods.map((p) => (p.counted === null && isTerminal(p) ? { ...p, counted: 'none' } : p));
+  for (const p of [...s.pods]) {
     if (!isTerminal(p) && p.deletion === null) deletePod(ctx, p, 'JobDeleted');
   }
   const hadRunning = !before.pods.every(isTerminal);

@@ -5,6 +5,7 @@
  */
 import { addIndex, hasIndex } from '../spec/intervals.js';
 import { newBackoffRecord, type FinishedPodTime } from './backoff.js';
+import { ownPod } from './clone.js';
 import type { Ctx } from './context.js';
 import { matchPodFailurePolicy } from './pod-failure-policy.js';
 import { hasBackoffLimitPerIndex, isIndexed, isTerminal, onlyReplaceFailedPods } from './pods.js';
@@ -52,7 +53,8 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
   const forBackoff: FinishedPodTime[] = [];
   let failJobMessage: string | null = null;
 
-  for (const p of newlyFinished) {
+  for (const shared of newlyFinished) {
+    const p = ownPod(s, shared);
     const at = finishedTime(p);
     const indexInRange = p.index !== null && p.index < completions;
     if (p.phase === 'Succeeded') {
