@@ -52,6 +52,28 @@ export function restartDelayMs(restarts: number, baseMs: number, maxMs: number):
   return Math.min(baseMs * 2 ** restarts, maxMs);
 }
 
+/**
+ * client-go flowcontrol.Backoff, as the kubelet uses it for crash loops: each failure doubles the
+ * delay up to the cap, but an entry last updated more than twice the cap ago has expired and the
+ * delay starts again at the base (a container that ran 10 minutes with the default 5-minute cap).
+ */
+export class CrashLoopBackoff {
+  private exponent = 0;
+  private lastUpdate: number | null = null;
+
+  constructor(
+    private readonly baseMs: number,
+    private readonly maxMs: number,
+  ) {}
+
+  next(now: number): number {
+    if (this.lastUpdate === null || now - this.lastUpdate > 2 * this.maxMs) this.exponent = 0;
+    else this.exponent++;
+    this.lastUpdate = now;
+    return restartDelayMs(this.exponent, this.baseMs, this.maxMs);
+  }
+}
+
 function initialStatus(c: Container, waitingReason: string): ContainerStatus {
   return {
     name: c.name,
@@ -281,6 +303,7 @@ class PodAttempt {
   /** Runs a container until it succeeds, or fails for good (Never, or the pod is stopping). */
   private async runToCompletion(kind: Kind, i: number): Promise<boolean> {
     const { c, status } = this.container(kind, i);
+    const backoff = new CrashLoopBackoff(this.input.restartBackoffBaseMs, this.input.restartBackoffMaxMs);
     for (;;) {
       if (this.stop) return false;
       const exit = await this.runOnce(kind, i);
@@ -289,7 +312,7 @@ class PodAttempt {
         return exit.exitCode === 0;
       }
       // kubelet crash-loop backoff (pkg/kubelet/kuberuntime doBackOff): wait, then restart in place.
-      const delay = restartDelayMs(status.restartCount, this.input.restartBackoffBaseMs, this.input.restartBackoffMaxMs);
+      const delay = backoff.next(Date.now());
       const terminated = status.state;
       const previous = status.lastState;
       status.lastState = terminated;

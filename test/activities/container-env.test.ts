@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { containerProcess, expand, mappingFor, resolveFieldRef, type DownwardPod } from '../../src/activities/container-env.js';
-import { goDuration, restartDelayMs } from '../../src/activities/pod.js';
+import { CrashLoopBackoff, goDuration, restartDelayMs } from '../../src/activities/pod.js';
 
 const vars = mappingFor({ VAR_A: 'A', VAR_B: 'B', VAR_C: 'C', VAR_REF: '$(VAR_A)', VAR_EMPTY: '' });
 
@@ -103,6 +103,20 @@ describe('crash-loop backoff', () => {
     { restarts: 9, want: 300_000 },
   ])('before restart $restarts + 1 the kubelet waits $want ms', ({ restarts, want }) => {
     expect(restartDelayMs(restarts, 10_000, 300_000)).toBe(want);
+  });
+
+  it('when failures follow each other, then the delay doubles up to the cap', () => {
+    const b = new CrashLoopBackoff(10_000, 300_000);
+    const t0 = 1_000_000;
+    expect([0, 1, 2, 3, 4, 5, 6].map((k) => b.next(t0 + k * 1000))).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+  });
+
+  it('when a container ran longer than twice the cap since the last failure, then the delay starts over at the base', () => {
+    const b = new CrashLoopBackoff(10_000, 300_000);
+    expect(b.next(0)).toBe(10_000);
+    expect(b.next(1000)).toBe(20_000);
+    expect(b.next(1000 + 600_000)).toBe(40_000);
+    expect(b.next(1000 + 600_000 + 600_001)).toBe(10_000);
   });
 
   it.each([

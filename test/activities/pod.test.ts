@@ -390,7 +390,7 @@ describe('runPod restartPolicy OnFailure', () => {
     const input = aRunPodInput({
       spec: { restartPolicy: 'OnFailure' },
       restartBackoffBaseMs: 20,
-      restartBackoffMaxMs: 30,
+      restartBackoffMaxMs: 1000,
       containers: [sh('main', 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; [ $n -ge 3 ] || exit 5')],
     });
     const started = Date.now();
@@ -400,8 +400,13 @@ describe('runPod restartPolicy OnFailure', () => {
     expect(status?.restartCount).toBe(2);
     expect(status?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(status?.lastState.terminated).toMatchObject({ exitCode: 5, reason: 'Error', message: 'run 2\n' });
-    // Crash-loop delays: 20 ms, then min(40, 30) ms.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    // Crash-loop delays: 20 ms, then 40 ms, each announced as the kubelet words it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(60);
+    const backoffs = h.reports.map((r) => r.containerStatuses[0]?.state.waiting?.message).filter(Boolean);
+    expect(backoffs).toEqual([
+      `back-off 20ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
+      `back-off 40ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
+    ]);
     // Each run has its own log; `previous` reads the one before the current.
     expect(await h.log(input)).toBe('run 3\n');
     expect(await h.log(input, 'main', { previous: true })).toBe('run 2\n');
