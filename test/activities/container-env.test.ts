@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { containerProcess, expand, mappingFor, resolveFieldRef, type DownwardPod } from '../../src/activities/container-env.js';
-import { CrashLoopBackoff, goDuration, restartDelayMs } from '../../src/activities/pod.js';
+import { CrashLoopBackoff, goDuration, restartDelayMs } from '../../src/activities/crash-loop-backoff.js';
 
 const vars = mappingFor({ VAR_A: 'A', VAR_B: 'B', VAR_C: 'C', VAR_REF: '$(VAR_A)', VAR_EMPTY: '' });
 

@@ -9,6 +9,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   selectorString,
+  utf8Length,
 } from '../../src/spec/labels.js';
 
 const labels = { app: 'web', tier: 'frontend', 'batch.kubernetes.io/job-name': 'pi', n: '7' };
@@ -139,5 +140,12 @@ describe('name and label syntax', () => {
   it('when a label value is empty, then it is valid', () => {
     expect(isValidLabelValue('')).toEqual([]);
     expect(isValidLabelValue('-x')).toHaveLength(1);
+  });
+});
+
+describe('utf8Length', () => {
+  const cases = ['', 'abc', 'héllo', '✓ done', '😀x', '\u{10ffff}'];
+  it.each(cases)('when the string is %j, then it counts the bytes TextEncoder would produce', (s) => {
+    expect(utf8Length(s)).toBe(new TextEncoder().encode(s).length);
   });
 });

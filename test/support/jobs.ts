@@ -3,6 +3,7 @@
  * exercise the shell + controller without the HTTP layer; the API tests go through HTTP).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { WorkflowIdReusePolicy, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { jobSettingsFrom } from '../../src/config.js';
 import { decodeJob } from '../../src/spec/decode.js';
@@ -125,11 +126,20 @@ export function condition(job: Job, type: string) {
   return (job.status?.conditions ?? []).find((c) => c.type === type);
 }
 
-/** Is a process with this pid still alive? */
+/**
+ * Is a process with this pid still running? A zombie (exited, not yet reaped — orphans wait for
+ * PID 1 to reap them, which some sandboxes' init never does) counts as dead.
+ */
 export function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`not a pid: ${pid}`);
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

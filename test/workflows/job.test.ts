@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resumeSignal, scaleSignal, suspendSignal, deleteJobUpdate, eventsQuery } from '../../src/workflows/definitions.js';
 import { alive, condition, hasCondition, manifest, startJob, uniqueName } from '../support/jobs.js';
 import { poll } from '../support/poll.js';
+import { readPodLog } from '../../src/storage/pod-logs.js';
 import { startTestStack, type TestStack } from '../support/temporal-env.js';
 
 let stack: TestStack;
@@ -53,7 +54,7 @@ describe('job workflow', () => {
   it('when completions is 5 and parallelism 2, then five pods succeed and never more than two run at once', async () => {
     const dir = scratchDir('parallel');
     const name = uniqueName('parallel');
-    const script = `touch "$D/run.$$"; ls "$D" | grep -c '^run\\.' >> "$D/counts"; sleep 0.3; rm "$D/run.$$"`;
+    const script = `touch "$D/run.$$$$"; ls "$D" | grep -c '^run\\.' >> "$D/counts"; sleep 0.3; rm "$D/run.$$$$"`;
     const m = manifest(name, script, { completions: 5, parallelism: 2 });
     m.spec.template.spec.containers[0]!.env = [{ name: 'D', value: dir }];
     const started = await startJob(stack, m);
@@ -97,16 +98,17 @@ describe('job workflow', () => {
     const started = await startJob(stack, manifest(name, 'exit 7', { backoffLimit: 2 }, { restartPolicy: 'OnFailure' }));
     const job = await started.waitForCondition('Failed');
     expect(condition(job, 'Failed')?.reason).toBe('BackoffLimitExceeded');
-    expect(job.status?.active).toBe(0);
-    const pods = await started.pods();
-    expect(pods).toHaveLength(1);
-    expect(pods[0]!.status.containerStatuses?.[0]?.restartCount).toBeGreaterThanOrEqual(2);
+    // Kubernetes counts the killed OnFailure pod as failed and deletes it (TestJobBackoffForOnFailure).
+    expect(job.status).toMatchObject({ active: 0, failed: 1, succeeded: 0 });
+    expect(await started.pods()).toHaveLength(0);
+    const events = await started.handle.query(eventsQuery);
+    expect(events.items.map((e) => e.reason)).toEqual(expect.arrayContaining(['SuccessfulCreate', 'SuccessfulDelete', 'BackoffLimitExceeded']));
   });
 
   it('when activeDeadlineSeconds passes, then the running pod is terminated and the Job fails with DeadlineExceeded', async () => {
     const dir = scratchDir('deadline');
     const name = uniqueName('deadline');
-    const m = manifest(name, `echo $$ >> "${dir}/pids"; exec sleep 600`, { activeDeadlineSeconds: 2 });
+    const m = manifest(name, `echo $$$$ >> "${dir}/pids"; exec sleep 600`, { activeDeadlineSeconds: 2 });
     const started = await startJob(stack, m);
     const job = await started.waitForCondition('Failed', 30_000);
     expect(condition(job, 'Failed')).toMatchObject({ reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
@@ -119,7 +121,7 @@ describe('job workflow', () => {
   it('when a running Job is suspended and resumed by signal, then its pods stop without counting as failed and new pods finish it', async () => {
     const dir = scratchDir('suspend');
     const name = uniqueName('suspend');
-    const m = manifest(name, `echo $$ >> "${dir}/pids"; if [ -f "${dir}/go" ]; then exit 0; fi; exec sleep 600`, { completions: 2, parallelism: 2 });
+    const m = manifest(name, `echo $$$$ >> "${dir}/pids"; if [ -f "${dir}/go" ]; then exit 0; fi; exec sleep 600`, { completions: 2, parallelism: 2 });
     const started = await startJob(stack, m);
     await started.waitFor((j) => (j.status?.active ?? 0) === 2, 'two active pods');
     await started.handle.signal(suspendSignal);
@@ -181,7 +183,7 @@ describe('job workflow', () => {
   it('when a running Job is deleted, then its pods (and their children) are killed and the workflow ends', async () => {
     const dir = scratchDir('delete');
     const name = uniqueName('delete');
-    const m = manifest(name, `sleep 600 & echo $! >> "${dir}/pids"; echo $$ >> "${dir}/pids"; wait`, { completions: 2, parallelism: 2 });
+    const m = manifest(name, `sleep 600 & echo $! >> "${dir}/pids"; echo $$$$ >> "${dir}/pids"; wait`, { completions: 2, parallelism: 2 });
     const started = await startJob(stack, m);
     await started.waitFor((j) => j.status?.active === 2, 'two active pods');
     await poll(() => readPids(path.join(dir, 'pids')), (p) => p.length === 4, { what: 'four pids written' });
@@ -202,7 +204,9 @@ describe('job workflow', () => {
       expect(pod, `pod for index ${i}`).toBeDefined();
       expect(pod!.spec.hostname).toBe(`${name}-${i}`);
       expect(pod!.metadata.name).toMatch(new RegExp(`^${name}-${i}-[a-z0-9]{5}$`));
-      expect(pod!.status.containerStatuses?.[0]?.state.terminated?.message).toContain(`index=${i}`);
+      expect(pod!.status.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+      const log = await readPodLog({ dataDir: stack.dataDir, namespace: 'default', jobUid: started.job.metadata.uid, podName: pod!.metadata.name!, container: 'main' });
+      expect(log).toBe(`index=${i}\n`);
     }
   });
 

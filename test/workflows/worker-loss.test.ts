@@ -57,7 +57,7 @@ describe('worker loss', () => {
 
     const name = uniqueName('loss');
     // The first attempt hangs (it is the one whose worker dies); later attempts succeed.
-    const script = `echo $$ >> "${pids}"; if [ "$(wc -l < "${pids}")" -gt 1 ]; then exit 0; fi; exec sleep 600`;
+    const script = `echo $$$$ >> "${pids}"; if [ "$(wc -l < "${pids}")" -gt 1 ]; then exit 0; fi; exec sleep 600`;
     const started = await startJob(
       stack,
       manifest(name, script, {
