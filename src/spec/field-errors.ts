@@ -77,15 +77,12 @@ export class FieldPath {
 
   /** The first element of the path (`spec` for `spec.completions`). */
   root(): FieldPath {
-    let p: FieldPath = this;
-    while (p.parent) p = p.parent;
-    return p;
+    return this.parent ? this.parent.root() : this;
   }
 
   toString(): string {
-    const parts: string[] = [];
-    for (let p: FieldPath | null = this; p; p = p.parent) parts.push(p.kind === 'name' && p.parent ? `.${p.segment}` : p.segment);
-    return parts.reverse().join('');
+    const own = this.kind === 'name' && this.parent ? `.${this.segment}` : this.segment;
+    return this.parent ? this.parent.toString() + own : own;
   }
 }
 

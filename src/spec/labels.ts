@@ -44,7 +44,23 @@ function maxLenBytesError(n: number): string {
   return `must be no more than ${n} bytes`;
 }
 
-const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+/**
+ * The UTF-8 length of a string (Go's `len`), counted by hand so this module needs no
+ * TextEncoder in the workflow sandbox.
+ */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
 
 /** `IsDNS1123Label`: ≤63 characters, lower-case alphanumerics and '-'. */
 export function isDNS1123Label(value: string): string[] {

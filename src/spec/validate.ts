@@ -45,6 +45,7 @@ import {
   isValidLabelValue,
   labelSelectorAsSelector,
   matchesLabelSelector,
+  utf8Length,
 } from './labels.js';
 import {
   JOB_CONTROLLER_NAME,
@@ -109,8 +110,6 @@ const KNOWN_POD_FIELD_LABELS = new Set([
   'status.podIP',
   'status.podIPs',
 ]);
-
-const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
 
 /** `sets.List(...)` formatted with Go's `%q` on a []string: `["Count" "FailIndex"]`. */
 const quotedList = (values: readonly string[]): string => `[${values.map((v) => JSON.stringify(v)).join(' ')}]`;
