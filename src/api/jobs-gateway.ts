@@ -97,6 +97,8 @@ const RECENT_CREATE_MAX = 1_000;
 /** Pollers seen this recently count as a live worker (a poll lasts up to ~70 s). */
 const POLLER_FRESH_MS = 120_000;
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
+/** Readiness probes are usually given a second or two. */
+const PROBE_TIMEOUT_MS = 2_000;
 
 export function labelTerms(labels: Record<string, string> | undefined): string[] {
   const terms: string[] = [];
@@ -158,6 +160,8 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   const { config, client, log } = options;
   const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
   const createQueryTimeoutMs = options.createQueryTimeoutMs ?? 3_000;
+  // Updates wait for the workflow to take the change in; give them more room than queries.
+  const updateTimeoutMs = 3 * queryTimeoutMs;
   // A client whose queries are rejected by closed workflows: a Job whose workflow ended does not
   // exist, and answering from a closed run would need a worker to replay its history.
   const live = new Client({
@@ -170,9 +174,13 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
 
   const handle = (namespace: string, name: string): WorkflowHandle => live.workflow.getHandle(workflowIdFor(namespace, name));
 
-  async function call<T>(resource: Resource, name: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one Temporal call with a deadline (the client would otherwise retry an unreachable
+   * server for many seconds) and maps its errors.
+   */
+  async function call<T>(resource: Resource, name: string, fn: () => Promise<T>, timeoutMs = queryTimeoutMs): Promise<T> {
     try {
-      return await fn();
+      return await live.withDeadline(Date.now() + timeoutMs, fn);
     } catch (err) {
       throw mapTemporalError(err, resource, name);
     }
@@ -182,7 +190,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   const queryJob = async (namespace: string, name: string, timeoutMs = queryTimeoutMs): Promise<Job> => {
     // Names reach a workflow id only in the shape Kubernetes allows (no "/" can slip in).
     if (!isDnsLabel(namespace) || !isDnsSubdomain(name)) throw new NotFound(JOBS, name);
-    return call(JOBS, name, () => live.withDeadline(Date.now() + timeoutMs, () => handle(namespace, name).query(jobQuery)));
+    return call(JOBS, name, () => handle(namespace, name).query(jobQuery), timeoutMs);
   };
 
   async function get(namespace: string, name: string): Promise<Job> {
@@ -221,7 +229,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
       { key: SA_LABELS, value: labelTerms(job.metadata.labels) },
     ];
     try {
-      await client.workflow.start(JOB_WORKFLOW_TYPE, {
+      await live.withDeadline(Date.now() + queryTimeoutMs, () => client.workflow.start(JOB_WORKFLOW_TYPE, {
         workflowId: workflowIdFor(namespace, name),
         taskQueue: config.taskQueue,
         args: [input],
@@ -230,7 +238,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: searchAttributes,
-      });
+      }));
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         const existing = await queryJob(namespace, name).catch(() => null);
@@ -279,12 +287,12 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
 
   async function update(job: StoredJob): Promise<Job> {
     const { namespace, name } = job.metadata;
-    return call(JOBS, name, () => handle(namespace, name).executeUpdate(updateJobUpdate, { args: [job] }));
+    return call(JOBS, name, () => handle(namespace, name).executeUpdate(updateJobUpdate, { args: [job] }), updateTimeoutMs);
   }
 
   async function del(namespace: string, name: string, propagationPolicy: PropagationPolicy): Promise<Job> {
     await get(namespace, name);
-    const job = await call(JOBS, name, () => handle(namespace, name).executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy }] }));
+    const job = await call(JOBS, name, () => handle(namespace, name).executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy }] }), updateTimeoutMs);
     log.info('job deleted', { namespace, job: name, propagationPolicy });
     return job;
   }
@@ -292,27 +300,27 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   async function pods(namespace: string, name: string): Promise<{ job: Job; pods: PodList } | null> {
     const job = await find(namespace, name);
     if (job === null) return null;
-    const list = await call(JOBS, name, () => live.withDeadline(Date.now() + queryTimeoutMs, () => handle(namespace, name).query(podsQuery)));
+    const list = await call(JOBS, name, () => handle(namespace, name).query(podsQuery));
     return { job, pods: list };
   }
 
   async function events(namespace: string, name: string): Promise<EventList | null> {
     if ((await find(namespace, name)) === null) return null;
-    return call(JOBS, name, () => live.withDeadline(Date.now() + queryTimeoutMs, () => handle(namespace, name).query(eventsQuery)));
+    return call(JOBS, name, () => handle(namespace, name).query(eventsQuery));
   }
 
   async function deletePod(namespace: string, jobName: string, podName: string, gracePeriodSeconds: number | null): Promise<PodList> {
-    return call(PODS, podName, () => handle(namespace, jobName).executeUpdate(deletePodUpdate, { args: [{ podName, gracePeriodSeconds }] }));
+    return call(PODS, podName, () => handle(namespace, jobName).executeUpdate(deletePodUpdate, { args: [{ podName, gracePeriodSeconds }] }), updateTimeoutMs);
   }
 
   async function readiness(): Promise<Readiness> {
     try {
-      await client.withDeadline(Date.now() + 5_000, () => client.workflowService.getSystemInfo({}));
+      await client.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => client.workflowService.getSystemInfo({}));
     } catch (err) {
       return { temporal: false, workers: false, message: `Temporal is not reachable: ${(err as Error).message}` };
     }
     try {
-      const res = await client.withDeadline(Date.now() + 5_000, () =>
+      const res = await client.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
         client.workflowService.describeTaskQueue({
           namespace: client.options.namespace,
           taskQueue: { name: config.taskQueue },

@@ -47,7 +47,7 @@ describe('400 BadRequest', () => {
 
   it('when the body is not UTF-8, then 400 BadRequest', async () => {
     const res = await fetch(api.baseUrl + JOBS, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
-    const json = await res.json();
+    const json = (await res.json()) as { message: string };
     expectStatus({ status: res.status, json }, 400, 'BadRequest');
     expect(json.message).toBe('the request body is not valid UTF-8');
   });
@@ -139,7 +139,7 @@ describe('401 Unauthorized (KJOB_API_TOKEN)', () => {
     await secured?.close();
   });
 
-  const cases = [
+  const cases: Array<{ name: string; headers: Record<string, string>; code: number }> = [
     { name: 'no Authorization header', headers: {}, code: 401 },
     { name: 'a wrong token', headers: { authorization: 'Bearer nope' }, code: 401 },
     { name: 'a token of another scheme', headers: { authorization: 'Basic s3cret-token' }, code: 401 },
