@@ -5,13 +5,8 @@
  */
 import { initialState, reconcile, type Action, type JobEvent, type JobSettings, type JobState } from '../../src/controller/index.js';
 import type { PodResult, PodStatusReport } from '../../src/spec/pod-run.js';
-import type {
-  ContainerStatus,
-  DefaultedJobSpec,
-  JobSpec,
-  PodSpec,
-  StoredJob,
-} from '../../src/spec/types.js';
+import { finalizeNewJob } from '../../src/spec/defaults.js';
+import type { ContainerStatus, Job, JobSpec, PodSpec, StoredJob } from '../../src/spec/types.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -29,52 +24,21 @@ export type JobOverrides = Partial<Omit<JobSpec, 'template'>> & {
 };
 
 /**
- * Kubernetes' Job defaulting (reference §2), local to the tests so they do not depend on the
- * spec package's `applyDefaults`: completions/parallelism, backoffLimit (MaxInt32 with
- * backoffLimitPerIndex), completionMode, suspend, podReplacementPolicy, the generated labels.
+ * A stored Job as the API server would keep it: the manifest built from `overrides`, defaulted
+ * and finalized by the spec package (`finalizeNewJob`: Kubernetes' defaulting of reference §2,
+ * generated selector and labels, uid, creationTimestamp, generation 1). Each case names only its
+ * smoking gun: `aJob({ completions: 5, parallelism: 2 })`.
  */
 export function aJob(overrides: JobOverrides = {}): StoredJob {
   const { name = 'myjob', namespace = 'default', uid = '0b7c3a6e-1111-4222-8333-444455556666', restartPolicy = 'Never', template, terminationGracePeriodSeconds, ...spec } = overrides;
-  const hasCompletions = 'completions' in spec;
-  const hasParallelism = 'parallelism' in spec;
-  let completions: number | null = spec.completions ?? null;
-  let parallelism = spec.parallelism ?? 1;
-  if (!hasCompletions && !hasParallelism) {
-    completions = 1;
-    parallelism = 1;
-  } else if (hasCompletions && !hasParallelism) {
-    parallelism = 1;
-  }
-  const labels = {
-    'batch.kubernetes.io/controller-uid': uid,
-    'controller-uid': uid,
-    'batch.kubernetes.io/job-name': name,
-    'job-name': name,
-  };
   const podSpec: PodSpec = {
-    containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'exit 0'] }],
+    containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'exit 0'] }],
     restartPolicy,
     ...(terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds } : {}),
     ...template,
   };
-  const defaulted: DefaultedJobSpec = {
-    ...spec,
-    parallelism,
-    completions,
-    backoffLimit: spec.backoffLimit ?? (spec.backoffLimitPerIndex !== undefined ? 2147483647 : 6),
-    completionMode: spec.completionMode ?? 'NonIndexed',
-    suspend: spec.suspend ?? false,
-    podReplacementPolicy: spec.podReplacementPolicy ?? (spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed'),
-    manualSelector: false,
-    selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } },
-    template: { metadata: { labels }, spec: podSpec },
-  };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, namespace, uid, creationTimestamp: new Date(T0).toISOString(), generation: 1, labels: { ...labels } },
-    spec: defaulted,
-  };
+  const manifest: Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace }, spec: { ...spec, template: { spec: podSpec } } };
+  return finalizeNewJob(manifest, { namespace, uid, now: new Date(T0) });
 }
 
 // ---- container statuses and pod results -------------------------------------------------
