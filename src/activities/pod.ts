@@ -12,13 +12,15 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { PodResult, PodStatusReport, RunPodInput } from '../spec/pod-run.js';
+import type { PodResult, RunPodInput } from '../spec/pod-run.js';
 import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus } from '../spec/types.js';
 import { podWorkDir, resolveWorkingDir, validContainerName, type PodRef } from '../storage/pod-files.js';
 import { ContainerLogWriter, readLogTail } from '../storage/pod-logs.js';
 import { containerProcess, type DownwardPod } from './container-env.js';
+import { CrashLoopBackoff, goDuration } from './crash-loop-backoff.js';
 import type { ActivityDeps } from './index.js';
 import { startContainerProcess, type ContainerProcess, type ProcessExit } from './process-group.js';
+import { errorMessage, StatusReporter } from './status-reporter.js';
 
 /** kubelet activeDeadlineHandler: the pod's reason and message when its deadline passes. */
 export const DEADLINE_EXCEEDED_REASON = 'DeadlineExceeded';
@@ -37,43 +39,6 @@ function k8sTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Go's time.Duration.String for the CrashLoopBackOff message (`10s`, `2m40s`, `50ms`). */
-export function goDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const totalSeconds = ms / 1000;
-  const h = Math.floor(totalSeconds / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  const s = Number((totalSeconds % 60).toFixed(3));
-  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
-}
-
-/** The kubelet's crash-loop delay before restart number `restarts + 1`: base·2^restarts, capped. */
-export function restartDelayMs(restarts: number, baseMs: number, maxMs: number): number {
-  return Math.min(baseMs * 2 ** restarts, maxMs);
-}
-
-/**
- * client-go flowcontrol.Backoff, as the kubelet uses it for crash loops: each failure doubles the
- * delay up to the cap, but an entry last updated more than twice the cap ago has expired and the
- * delay starts again at the base (a container that ran 10 minutes with the default 5-minute cap).
- */
-export class CrashLoopBackoff {
-  private exponent = 0;
-  private lastUpdate: number | null = null;
-
-  constructor(
-    private readonly baseMs: number,
-    private readonly maxMs: number,
-  ) {}
-
-  next(now: number): number {
-    if (this.lastUpdate === null || now - this.lastUpdate > 2 * this.maxMs) this.exponent = 0;
-    else this.exponent++;
-    this.lastUpdate = now;
-    return restartDelayMs(this.exponent, this.baseMs, this.maxMs);
-  }
-}
-
 function initialStatus(c: Container, waitingReason: string): ContainerStatus {
   return {
     name: c.name,
@@ -90,78 +55,10 @@ function initialStatus(c: Container, waitingReason: string): ContainerStatus {
 /** How long a finished attempt waits for its last status reports before returning anyway. */
 const REPORT_DRAIN_TIMEOUT_MS = 10_000;
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 interface StopRequest {
   /** `error`: the worker failed to run the pod (not a pod outcome). */
   kind: 'cancel' | 'deadline' | 'error';
   error?: unknown;
-}
-
-/** Serialises status reports, keeps only the newest pending one, retries a few times, never throws. */
-class StatusReporter {
-  private latest: PodStatusReport | null = null;
-  private loop: Promise<void> | null = null;
-
-  constructor(
-    private readonly send: (report: PodStatusReport) => Promise<void>,
-    private readonly log: ActivityDeps['log'],
-    private readonly fields: Record<string, unknown>,
-  ) {}
-
-  push(report: PodStatusReport): void {
-    this.latest = report;
-    this.loop ??= this.run().finally(() => {
-      this.loop = null;
-    });
-  }
-
-  /** Waits until every pushed report was sent (or given up on), at most `timeoutMs`. */
-  async drain(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    try {
-      while (this.loop) {
-        if ((await Promise.race([this.loop, timeout])) === 'timeout') {
-          this.log.warn('pod status reports still pending; returning the result without them', this.fields);
-          return;
-        }
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (this.latest) {
-      const report = this.latest;
-      this.latest = null;
-      await this.sendWithRetry(report);
-    }
-  }
-
-  private async sendWithRetry(report: PodStatusReport): Promise<void> {
-    const attempts = 4;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        await this.send(report);
-        return;
-      } catch (err) {
-        const last = attempt === attempts;
-        (last ? this.log.error : this.log.warn)(last ? 'pod status report dropped' : 'pod status report failed, retrying', {
-          ...this.fields,
-          attempt,
-          error: errorMessage(err),
-        });
-        if (last) return;
-        await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
-      }
-    }
-  }
 }
 
 class PodAttempt {
