@@ -79,11 +79,13 @@ export async function startTestStack(overrides: Partial<Config> = {}, options: S
       ...(identity ? { identity } : {}),
     });
     const running = worker.run();
-    const stop = async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running.catch(() => undefined);
-      await connection.close();
-    };
+    let stopped: Promise<void> | null = null;
+    const stop = () =>
+      (stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
+        await connection.close();
+      })());
     workers.push(stop);
     return { worker, stop };
   };

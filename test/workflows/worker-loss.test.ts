@@ -27,7 +27,8 @@ afterAll(async () => {
 
 function spawnWorker(): { child: ChildProcess; output: string[] } {
   const output: string[] = [];
-  const c = spawn(path.join(root, 'node_modules/.bin/tsx'), ['worker.ts'], {
+  // `node --import tsx` (not the tsx launcher) so that the pid we SIGKILL is the worker itself.
+  const c = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
     cwd: root,
     env: {
       ...process.env,
