@@ -443,6 +443,11 @@ class Decoder {
         const env = this.array(x, fp, (e, ep) => this.envVar(e, ep));
         if (env) c.env = env;
       },
+      restartPolicy: (_x, fp) => {
+        // A native sidecar (an init container with restartPolicy Always) would keep the pod's
+        // init phase from ever ending in kjob's process runtime: refuse it rather than hang.
+        this.errors.push(forbidden(fp, 'kjob does not run sidecar containers; remove restartPolicy from the container'));
+      },
       envFrom: (_x, fp) => {
         this.errors.push(forbidden(fp, 'kjob has no ConfigMaps or Secrets to read variables from; list them under `env`'));
       },

@@ -109,6 +109,11 @@ describe('decodeJob: field types (422 Invalid)', () => {
       want: ['spec.template.spec.containers[0].envFrom: Forbidden: kjob has no ConfigMaps or Secrets to read variables from; list them under `env`'],
     },
     {
+      name: 'refuses native sidecars (an init container with restartPolicy Always)',
+      edit: (m) => void (pod(m).initContainers = [{ name: 'proxy', command: ['sleep', 'inf'], restartPolicy: 'Always' }]),
+      want: ['spec.template.spec.initContainers[0].restartPolicy: Forbidden: kjob does not run sidecar containers; remove restartPolicy from the container'],
+    },
+    {
       name: 'refuses env sources other than fieldRef',
       edit: (m) => void (container(m).env = [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }]),
       want: ['spec.template.spec.containers[0].env[0].valueFrom: Unsupported value: "secretKeyRef": supported values: "fieldRef"'],
