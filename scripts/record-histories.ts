@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { execFileSync } from 'node:child_process';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { jobSettingsFrom, loadConfig } from '../src/config.js';
 import { createLogger, silentLogger } from '../src/log.js';
@@ -79,10 +79,14 @@ async function main(): Promise<void> {
     // Delete so the run closes and the recorded history is complete.
     await handle.executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy: 'Background' }] });
     await handle.result();
-    const history = await handle.fetchHistory();
+    // The CLI writes the canonical JSON form that Worker.runReplayHistory reads.
+    const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', id, '--address', server.address, '--output', 'json'], {
+      maxBuffer: 64 * 1024 * 1024,
+    }).toString();
+    const events = (JSON.parse(json) as { events: unknown[] }).events.length;
     const file = path.join(out, `${prefix}-${s.name}.json`);
-    writeFileSync(file, historyToJSON(history) + '\n');
-    console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
+    writeFileSync(file, json.endsWith('\n') ? json : json + '\n');
+    console.log(`recorded ${file} (${events} events)`);
   }
 
   worker.shutdown();
