@@ -6,12 +6,13 @@
  * after the grace period) and still returns their real exit codes.
  *
  * Every process outcome is data (PodResult). Only what is not a pod outcome throws: a working
- * directory that cannot be made (`PodSetupFailed`), or a cancellation that arrived before any
- * process started (the CancelledFailure itself).
+ * directory that cannot be made (`PodSetupFailed`), a cancellation that arrived before any process
+ * started (the CancelledFailure itself), or a worker shutdown that terminated the pod
+ * (`WorkerShutdown`, which the workflow records as a lost pod).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { PodResult, RunPodInput } from '../spec/pod-run.js';
 import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus } from '../spec/types.js';
 import { podWorkDir, resolveWorkingDir, validContainerName, type PodRef } from '../storage/pod-files.js';
@@ -50,6 +51,11 @@ function initialStatus(c: Container, waitingReason: string): ContainerStatus {
     state: { waiting: { reason: waitingReason } },
     lastState: {},
   };
+}
+
+/** The SDK cancels running activities with reason `WORKER_SHUTDOWN` when the worker stops. */
+function isWorkerShutdown(err: unknown): boolean {
+  return err instanceof CancelledFailure && err.message === 'WORKER_SHUTDOWN';
 }
 
 /** How long a finished attempt waits for its last status reports before returning anyway. */
@@ -146,6 +152,14 @@ class PodAttempt {
       // Not a pod outcome: the worker itself failed (e.g. its disk). Every process is gone by now.
       const message = `pod ${this.input.namespace}/${this.input.podName} could not be run: ${errorMessage(this.stop.error)}`;
       throw ApplicationFailure.nonRetryable(message, 'PodSetupFailed');
+    }
+    if (this.stop?.kind === 'cancel' && this.startedAt !== null && isWorkerShutdown(this.stop.error)) {
+      // The worker is being stopped (a drained node): its pods were terminated, and the workflow
+      // treats the attempt as lost (DisruptionTarget) rather than as the pod's own failure.
+      throw ApplicationFailure.nonRetryable(
+        `the worker ${this.deps.nodeName} shut down while the pod was running; its processes were terminated`,
+        'WorkerShutdown',
+      );
     }
     if (this.stop?.kind === 'cancel' && this.startedAt === null) {
       this.deps.log.info('pod cancelled before any process started', this.fields);

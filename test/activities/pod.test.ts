@@ -623,6 +623,15 @@ describe('runPod cancellation', () => {
     expect(r.containerStatuses.map((s) => s.state.terminated?.exitCode)).toEqual([143, 143]);
   });
 
+  it('when the worker shuts down, then the pod is terminated and the attempt fails as WorkerShutdown', async () => {
+    const h = harness();
+    const { result } = await startedPod(h, { containers: [sh('main', 'echo ready; exec sleep 300')] });
+    h.env.cancel('WORKER_SHUTDOWN');
+    const err = await result.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe('WorkerShutdown');
+  });
+
   it('when cancellation arrives before any process started, then the CancelledFailure is thrown', async () => {
     const h = harness();
     h.env.cancel();
