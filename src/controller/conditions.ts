@@ -65,9 +65,10 @@ export function existingFinishedCondition(state: JobState): FinishedCondition | 
 }
 
 /**
- * `ensureJobConditionStatus`: updates an existing condition of that type when its status,
- * reason or message differ; appends a new one only when `status` is True (a False condition is
- * never appended, only updated — §11). Returns whether anything changed.
+ * `ensureJobConditionStatus`: replaces an existing condition of that type with a fresh one (both
+ * times = now) when its status, reason or message differ; appends a new one only when `status`
+ * is True (a False condition is never appended, only updated — §11). Returns whether anything
+ * changed.
  */
 export function ensureJobConditionStatus(
   state: JobState,
@@ -80,11 +81,7 @@ export function ensureJobConditionStatus(
   const existing = state.conditions.find((c) => c.type === type);
   if (existing) {
     if (existing.status === status && existing.reason === reason && existing.message === message) return false;
-    if (existing.status !== status) existing.lastTransitionTime = now;
-    existing.status = status;
-    existing.reason = reason;
-    existing.message = message;
-    existing.lastProbeTime = now;
+    Object.assign(existing, { status, reason, message, lastProbeTime: now, lastTransitionTime: now });
     return true;
   }
   if (status !== 'True') return false;

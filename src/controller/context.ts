@@ -114,22 +114,16 @@ const UNCOUNTED_CAUSES: readonly DeletionCause[] = ['Suspend', 'ScaleDown', 'Job
 
 /**
  * Tells a pod to stop (sets its deletion timestamp) and emits `terminatePod`. Pods the controller
- * removes for scale-down, suspend, success or duplicates are not counted; pods removed because
- * the Job failed are counted as failed at once (reference §8). User deletions are counted by the
- * next pass according to podReplacementPolicy.
+ * removes for scale-down, suspend, success or duplicates are never counted (their tracking
+ * finalizer goes first). Pods removed because the Job failed are counted by `enactFate`; user
+ * deletions by the next pass, according to podReplacementPolicy.
  */
 export function deletePod(ctx: Ctx, shared: PodRecord, cause: DeletionCause, gracePeriodSeconds: number | null = null): void {
   const { s, env } = ctx;
   const pod = ownPod(s, shared);
   const grace = gracePeriodSeconds ?? terminationGraceSeconds(s);
   pod.deletion = { at: env.now, gracePeriodSeconds: grace, cause };
-  if (pod.counted === null) {
-    if (UNCOUNTED_CAUSES.includes(cause)) pod.counted = 'none';
-    else if (cause === 'JobFailed') {
-      pod.counted = 'failed';
-      s.failed += 1;
-    }
-  }
+  if (pod.counted === null && UNCOUNTED_CAUSES.includes(cause)) pod.counted = 'none';
   ctx.actions.push({ type: 'terminatePod', podName: pod.name, gracePeriodSeconds: grace });
   // The garbage collector (Job deleted) and users delete pods without a job-controller event.
   if (cause !== 'JobDeleted' && cause !== 'User') recordEvent(ctx, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.name}`);

@@ -185,6 +185,7 @@ function enactFate(ctx: Ctx, fate: FinishedCondition): void {
   ensureJobConditionStatus(s, fate.type, 'True', fate.reason, fate.message, env.now);
   const cause = fate.type === 'FailureTarget' ? 'JobFailed' : 'JobSucceeded';
   for (const p of activePods(s)) deletePod(ctx, p, cause);
+  if (fate.type === 'FailureTarget') countUnfinishedAsFailed(ctx);
   if (!s.pods.every(isTerminal)) return;
 
   if (fate.type === 'FailureTarget') {
@@ -201,6 +202,22 @@ function enactFate(ctx: Ctx, fate: FinishedCondition): void {
   }
   s.finishedAt = env.now;
   syncTtl(ctx);
+}
+
+/**
+ * "When the job is considered finished, every non-terminated pod is considered failed"
+ * (trackJobStatusAndRemoveFinalizers): the pods just deleted, and pods a user deleted that are
+ * still terminating under podReplacementPolicy Failed. Indexed pods out of range do not count.
+ */
+function countUnfinishedAsFailed(ctx: Ctx): void {
+  const { s } = ctx;
+  const completions = s.job.spec.completions ?? 0;
+  s.pods = s.pods.map((p) => {
+    if (isTerminal(p) || p.counted !== null) return p;
+    if (isIndexed(s) && (p.index === null || p.index >= completions)) return { ...p, counted: 'none' };
+    s.failed += 1;
+    return { ...p, counted: 'failed' };
+  });
 }
 
 /** The `Suspended` condition and the startTime rules of §10/§11. */

@@ -150,6 +150,18 @@ describe('podFailurePolicy in a running Job', () => {
     expect(run.state.conditions[0]).toMatchObject({ type: 'FailureTarget', reason: 'BackoffLimitExceeded' });
   });
 
+  it('counts a user-deleted pod still terminating as failed when the Job fails ("every non-terminated pod is considered failed")', () => {
+    const run = aRun(aJob({ completions: 2, parallelism: 2, podFailurePolicy: policy }));
+    const [a, b] = run.active();
+    run.send({ type: 'podDeleteRequested', podName: a!, gracePeriodSeconds: 30 });
+    expect(run.state.failed).toBe(0);
+    run.exit(b!, 42);
+    expect(renderJob(run.state).status).toMatchObject({ failed: 2, terminating: 1 });
+    run.exit(a!, 0);
+    expect(renderJob(run.state).status).toMatchObject({ failed: 2, succeeded: 0, terminating: 0 });
+    expect(run.state.conditions.map((c) => c.type)).toEqual(['FailureTarget', 'Failed']);
+  });
+
   it('waits for a deleted pod to reach Failed before counting or replacing it (podReplacementPolicy Failed is forced)', () => {
     const run = aRun(aJob({ completions: 1, podFailurePolicy: policy }));
     const a = run.active()[0]!;
