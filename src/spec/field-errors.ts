@@ -185,7 +185,12 @@ function renderValue(value: unknown): string {
   if (typeof value === 'string') return goQuote(value);
   if (value === undefined || value === null) return 'null';
   try {
-    return JSON.stringify(value) ?? 'null';
+    // Go's json.Marshal writes map keys sorted; sorting every object keeps the output stable.
+    const sorted = (_key: string, v: unknown): unknown =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+        : v;
+    return JSON.stringify(value, sorted) ?? 'null';
   } catch {
     return String(value);
   }

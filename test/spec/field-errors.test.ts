@@ -88,7 +88,8 @@ describe('formatFieldError matches field.Error.Error() of apimachinery', () => {
       want: 'spec.completions: Invalid value: "string": spec.completions in body must be of type integer: "string"',
     },
     { name: 'renders a list value as JSON', err: invalid('v', [19, 11], 'must be ordered'), want: 'v: Invalid value: [19,11]: must be ordered' },
-    { name: 'renders a map value as JSON', err: invalid('l', { y: 'z' }, 'bad'), want: 'l: Invalid value: {"y":"z"}: bad' },
+    { name: 'renders a map value as JSON with sorted keys, as Go marshals maps', err: invalid('l', { y: 'z', b: { d: 1, c: 2 } }, 'bad'), want: 'l: Invalid value: {"b":{"c":2,"d":1},"y":"z"}: bad' },
+    { name: 'prints a large int64 with all its digits', err: invalid('x', 2 ** 60, 'too big'), want: 'x: Invalid value: 1152921504606846976: too big' },
     { name: 'renders a missing value as null', err: invalid('x', undefined, 'field is immutable'), want: 'x: Invalid value: null: field is immutable' },
     { name: 'renders booleans plainly', err: invalid('spec.manualSelector', true, 'no'), want: 'spec.manualSelector: Invalid value: true: no' },
   ];

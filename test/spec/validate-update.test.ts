@@ -72,7 +72,7 @@ const cases: Case[] = [
     update: (j) => void (j.spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': '1a2b3c', extra: 'x' } }),
     want: [
       'spec.selector: Invalid value: {"matchLabels":{"batch.kubernetes.io/controller-uid":"1a2b3c","extra":"x"}}: `selector` not auto-generated',
-      'spec.template.metadata.labels: Invalid value: {"job-name":"myjob","batch.kubernetes.io/job-name":"myjob","controller-uid":"1a2b3c","batch.kubernetes.io/controller-uid":"1a2b3c"}: `selector` does not match template `labels`',
+      'spec.template.metadata.labels: Invalid value: {"batch.kubernetes.io/controller-uid":"1a2b3c","batch.kubernetes.io/job-name":"myjob","controller-uid":"1a2b3c","job-name":"myjob"}: `selector` does not match template `labels`',
       'spec.selector: Invalid value: {"matchLabels":{"batch.kubernetes.io/controller-uid":"1a2b3c","extra":"x"}}: field is immutable',
     ],
   },
@@ -81,7 +81,7 @@ const cases: Case[] = [
     update: (j) => void (j.spec.podFailurePolicy = { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] }),
     want: [
       'spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"',
-      'spec.podFailurePolicy: Invalid value: {"rules":[{"action":"Ignore","onPodConditions":[{"type":"DisruptionTarget","status":"True"}]}]}: field is immutable',
+      'spec.podFailurePolicy: Invalid value: {"rules":[{"action":"Ignore","onPodConditions":[{"status":"True","type":"DisruptionTarget"}]}]}: field is immutable',
     ],
   },
   {

@@ -400,7 +400,7 @@ const cases: Case[] = [
     name: "spec.template.metadata.labels[job-name]: a conflicting user label is kept and rejected (generateSelector)",
     edit: (m) => void (m.spec.template.metadata = { labels: { 'job-name': 'other' } }),
     want: [
-      `spec.template.metadata.labels[job-name]: Invalid value: {"job-name":"other","batch.kubernetes.io/job-name":"myjob","controller-uid":"1a2b3c","batch.kubernetes.io/controller-uid":"1a2b3c"}: must be 'myjob'`,
+      `spec.template.metadata.labels[job-name]: Invalid value: {"batch.kubernetes.io/controller-uid":"1a2b3c","batch.kubernetes.io/job-name":"myjob","controller-uid":"1a2b3c","job-name":"other"}: must be 'myjob'`,
     ],
   },
   {
@@ -408,7 +408,7 @@ const cases: Case[] = [
     edit: (m) => void (m.spec.selector = { matchLabels: { a: 'b' } }),
     want: [
       'spec.selector: Invalid value: {"matchLabels":{"a":"b","batch.kubernetes.io/controller-uid":"1a2b3c"}}: `selector` not auto-generated',
-      'spec.template.metadata.labels: Invalid value: {"job-name":"myjob","batch.kubernetes.io/job-name":"myjob","controller-uid":"1a2b3c","batch.kubernetes.io/controller-uid":"1a2b3c"}: `selector` does not match template `labels`',
+      'spec.template.metadata.labels: Invalid value: {"batch.kubernetes.io/controller-uid":"1a2b3c","batch.kubernetes.io/job-name":"myjob","controller-uid":"1a2b3c","job-name":"myjob"}: `selector` does not match template `labels`',
     ],
   },
   {
