@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP responses are untyped JSON, inspected field by field */
 /**
  * The HTTP surface itself over real HTTP: error codes for what clients can get wrong (400, 401,
  * 404, 405, 413, 415), Temporal or workers being away (503, never 500), probes and the OpenAPI

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP responses are untyped JSON, inspected field by field */
 /**
  * The Jobs routes over real HTTP, against a real worker and the run's dev server: create (JSON,
  * YAML, generateName, dryRun), get, list with selectors, patch and delete.

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP responses are untyped JSON, inspected field by field */
 import { describe, expect, it } from 'vitest';
 import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../../src/api/patch.js';
 import { ApiError } from '../../src/api/status.js';

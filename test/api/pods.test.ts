@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP responses are untyped JSON, inspected field by field */
 /**
  * Pods, pod logs and events over real HTTP, against a real worker whose pods are real processes.
  */

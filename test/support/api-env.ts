@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifests and responses are untyped JSON in tests */
 /**
  * The real API on a free port in front of a test stack's worker, and a small HTTP client for it.
  * `request` never throws on an HTTP error status: tests assert on status, Status objects and
@@ -20,7 +21,6 @@ export interface TestResponse {
   status: number;
   headers: Headers;
   /** The body parsed as JSON, or undefined when it is not JSON. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json: any;
   text: string;
   /** The texts of the `Warning: 299 - "…"` headers, unescaped. */
