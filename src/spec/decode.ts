@@ -50,6 +50,8 @@ export const MAX_ARGV_ITEMS = 10000;
 export const MAX_OPAQUE_DEPTH = 32;
 /** Values (scalars, objects, arrays) read from one manifest, all fields together. */
 export const MAX_VALUES = 200000;
+/** Unknown fields reported; past this many the rest are dropped without a warning each. */
+export const MAX_WARNINGS = 100;
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -126,7 +128,8 @@ class Decoder {
         if (!this.tick(p)) return;
         reader(value, p.child(key));
       } else if (!ignored.includes(key)) {
-        this.warnings.push(p.child(key).toString());
+        if (!this.tick(p)) return;
+        if (this.warnings.length < MAX_WARNINGS) this.warnings.push(p.child(key).toString());
       }
     }
   }
@@ -719,7 +722,7 @@ export function decodeJob(raw: unknown): DecodeResult {
   let metadata: ObjectMeta = {};
   let spec: JobSpec = { template: { spec: { containers: [] } } };
   for (const key of Object.keys(o)) {
-    if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key)) d.warnings.push(key);
+    if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key) && d.warnings.length < MAX_WARNINGS) d.warnings.push(key);
   }
   if (o.metadata !== undefined && o.metadata !== null) metadata = d.objectMeta(o.metadata, path('metadata')) ?? {};
   if (o.spec !== undefined && o.spec !== null) spec = d.jobSpec(o.spec, path('spec'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJob, MAX_OPAQUE_DEPTH, MAX_VALUES, unknownFieldWarning } from '../../src/spec/decode.js';
+import { decodeJob, MAX_OPAQUE_DEPTH, MAX_VALUES, MAX_WARNINGS, unknownFieldWarning } from '../../src/spec/decode.js';
 import { formatFieldError } from '../../src/spec/field-errors.js';
 import { aManifest, container, pod, type Manifest } from './fixtures.js';
 
@@ -168,6 +168,14 @@ describe('decodeJob: what is kept and what is dropped', () => {
     expect(unknownFieldWarning(r.warnings[2]!)).toBe('unknown field "spec.foo"');
     expect(r.job?.spec).not.toHaveProperty('foo');
     expect(r.job?.spec.template.spec.containers[0]).not.toHaveProperty('livenessProbe');
+  });
+
+  it(`when there are very many unknown fields, then at most ${MAX_WARNINGS} are reported`, () => {
+    const r = decodeEdited((m) => {
+      for (let i = 0; i < 5000; i++) m.spec[`x${i}`] = i;
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toHaveLength(MAX_WARNINGS);
   });
 
   it('when a field is null, then it is unset, as Go decodes it', () => {
