@@ -14,7 +14,10 @@
  * - `env[].valueFrom.fieldRef` is limited to the fields the process runtime can fill;
  * - `workingDir` may not contain a `..` segment. A relative workingDir is resolved inside the
  *   pod's own working directory (under the data dir), an absolute one is used as written, so no
- *   relative path can climb out of the pod's directory.
+ *   relative path can climb out of the pod's directory;
+ * - a negative `terminationGracePeriodSeconds` is an error (upstream only warns and uses 1);
+ * - and one place where it is more lenient: `image` is not required, since the process runtime
+ *   never pulls it.
  *
  * `validateJob` is meant for the Job as it will be stored (after `finalizeNewJob`); on a Job that
  * was only defaulted the checks of what `finalizeNewJob` adds (namespace, uid, selector) are
