@@ -125,6 +125,20 @@ describe('POST /apis/batch/v1/namespaces/{ns}/jobs', () => {
     expect(res.json.spec).not.toHaveProperty('foo');
   });
 
+  it('when the pod template uses what the process runtime ignores, then create warnings come back as Warning headers', async () => {
+    const name = uniqueName('cwarn');
+    const manifest = jobManifest({ name, podSpec: { volumes: [{ name: 'data', emptyDir: {} }] } });
+    manifest.spec.template.spec.containers[0].resources = { limits: { cpu: '1' } };
+    const res = await api.request('POST', JOBS, { body: manifest });
+    expect(res.status, res.text).toBe(201);
+    expect(res.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^spec\.template\.spec\.volumes: /),
+        expect.stringMatching(/^spec\.template\.spec\.containers\[0\]\.resources: /),
+      ]),
+    );
+  });
+
   it('when fieldValidation=Strict and there is an unknown field, then 400 and nothing is created', async () => {
     const name = uniqueName('strict');
     const manifest = jobManifest({ name });

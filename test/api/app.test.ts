@@ -1,0 +1,70 @@
+/**
+ * The app's own plumbing over real HTTP on port 0, with a gateway that fails on purpose: an
+ * unexpected error becomes a logged 500 Status with a request id. (Temporal-backed behaviour is
+ * tested in the other files against the real server.)
+ */
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import type { JobsGateway } from '../../src/api/jobs-gateway.js';
+import { NotFound, JOBS } from '../../src/api/status.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+
+const lines: Array<Record<string, unknown>> = [];
+const log = createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+
+/** get() fails unexpectedly for "boom", is NotFound otherwise; nothing else may be called. */
+const gateway = new Proxy({} as JobsGateway, {
+  get: (_t, prop) => {
+    if (prop === 'get') {
+      return async (_ns: string, name: string) => {
+        if (name === 'boom') throw new TypeError('cannot read properties of undefined');
+        throw new NotFound(JOBS, name);
+      };
+    }
+    return () => {
+      throw new Error(`gateway.${String(prop)} is not used by these tests`);
+    };
+  },
+});
+
+let server: ReturnType<ReturnType<typeof createApp>['listen']>;
+let base: string;
+
+beforeAll(async () => {
+  const app = createApp({ config: loadConfig({}), jobs: gateway, log });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+});
+
+describe('unexpected errors', () => {
+  it('when a handler throws something that is not an ApiError, then 500 InternalError names a request id that the log has', async () => {
+    const res = await fetch(`${base}/apis/batch/v1/namespaces/default/jobs/boom`);
+    expect(res.status).toBe(500);
+    const status = (await res.json()) as { reason: string; message: string; code: number };
+    expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'InternalError', code: 500 });
+    const id = /request id (\w+)/.exec(status.message)?.[1];
+    expect(id).toBeDefined();
+    const logged = lines.find((l) => l.msg === 'unexpected error' && l.requestId === id);
+    expect(logged).toMatchObject({ level: 'error', method: 'GET', path: '/apis/batch/v1/namespaces/default/jobs/boom' });
+    expect((logged?.err as { message: string }).message).toBe('cannot read properties of undefined');
+  });
+
+  it('when an ApiError is thrown, then it is rendered as is and not logged as unexpected', async () => {
+    const before = lines.filter((l) => l.msg === 'unexpected error').length;
+    const res = await fetch(`${base}/apis/batch/v1/namespaces/default/jobs/fine`);
+    expect(res.status).toBe(404);
+    expect(lines.filter((l) => l.msg === 'unexpected error').length).toBe(before);
+  });
+
+  it('when any request is served, then it is logged at debug with its status code', async () => {
+    await fetch(`${base}/healthz`);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'GET', path: '/healthz', code: 200 }));
+  });
+});
