@@ -127,129 +127,204 @@ export type Selector = Requirement[];
 
 export type SelectorResult = { ok: true; selector: Selector } | { ok: false; error: string };
 
-type Token =
-  | { kind: 'id'; text: string }
-  | { kind: 'op'; text: '!' | '!=' | '=' | '==' | '>' | '<' | '(' | ')' | ',' }
-  | { kind: 'end'; text: '' };
+type TokenKind = 'id' | 'in' | 'notin' | '!' | '!=' | '=' | '==' | '>' | '<' | '(' | ')' | ',' | 'end' | 'error';
+interface Token {
+  kind: TokenKind;
+  text: string;
+}
 
-const SPECIAL = new Set(['!', '=', '(', ')', ',', '>', '<']);
+/** The lexer's literal tokens (selector.go `string2token`). */
+const LITERALS: Readonly<Record<string, TokenKind>> = {
+  ')': ')',
+  ',': ',',
+  '!': '!',
+  '==': '==',
+  '=': '=',
+  '>': '>',
+  in: 'in',
+  '<': '<',
+  '!=': '!=',
+  notin: 'notin',
+  '(': '(',
+};
+const isWhitespace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+const isSpecial = (c: string): boolean => '=!(),><'.includes(c);
 
+/** selector.go `Lexer.Lex`, run to the end (`Parser.scan`). */
 function lex(input: string): Token[] {
   const out: Token[] = [];
   let i = 0;
-  while (i < input.length) {
-    const c = input[i] as string;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
+  for (;;) {
+    while (i < input.length && isWhitespace(input[i] as string)) i++;
+    if (i >= input.length) {
+      out.push({ kind: 'end', text: '' });
+      return out;
     }
-    if (SPECIAL.has(c)) {
-      const two = input.slice(i, i + 2);
-      if (two === '!=' || two === '==') {
-        out.push({ kind: 'op', text: two });
-        i += 2;
-      } else {
-        out.push({ kind: 'op', text: c as '!' });
+    if (isSpecial(input[i] as string)) {
+      // scanSpecialSymbol: the longest run of special characters that is a literal token.
+      let buffer = '';
+      let last: Token | null = null;
+      while (i < input.length && isSpecial(input[i] as string)) {
+        buffer += input[i];
+        const kind = Object.hasOwn(LITERALS, buffer) ? LITERALS[buffer] : undefined;
+        if (kind) last = { kind, text: buffer };
+        else if (last) break;
         i++;
       }
+      out.push(last ?? { kind: 'error', text: `error expected: keyword found '${buffer}'` });
       continue;
     }
     let j = i;
-    while (j < input.length && !SPECIAL.has(input[j] as string) && !/\s/.test(input[j] as string)) j++;
-    out.push({ kind: 'id', text: input.slice(i, j) });
+    while (j < input.length && !isSpecial(input[j] as string) && !isWhitespace(input[j] as string)) j++;
+    const word = input.slice(i, j);
     i = j;
+    out.push({ kind: word === 'in' || word === 'notin' ? word : 'id', text: word });
   }
-  out.push({ kind: 'end', text: '' });
-  return out;
 }
 
-function validateRequirement(r: Requirement): string | null {
-  const keyErrs = isQualifiedName(r.key);
-  if (keyErrs.length > 0) return `key: Invalid value: ${JSON.stringify(r.key)}: ${keyErrs.join('; ')}`;
-  for (let i = 0; i < r.values.length; i++) {
-    const v = r.values[i] ?? '';
-    if (r.operator === 'gt' || r.operator === 'lt') {
-      if (!/^-?\d+$/.test(v)) return `values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`;
-      continue;
-    }
-    const errs = isValidLabelValue(v);
-    if (errs.length > 0) return `values[${i}][${r.key}]: Invalid value: ${JSON.stringify(v)}: ${errs.join('; ')}`;
+/** A labels.Parse failure (the message is what the API server puts in its 400). */
+class SelectorError extends Error {}
+
+/** `NewRequirement`'s checks, with its field paths (`key`, `values[0][k]`) and aggregation. */
+function newRequirement(key: string, operator: SelectorOperator, values: string[]): Requirement {
+  const errs: string[] = [];
+  const keyErrs = isQualifiedName(key);
+  if (keyErrs.length > 0) errs.push(`key: Invalid value: ${JSON.stringify(key)}: ${keyErrs.join('; ')}`);
+  if (operator === 'gt' || operator === 'lt') {
+    values.forEach((v, i) => {
+      if (!/^[+-]?\d+$/.test(v)) errs.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+    });
   }
-  return null;
+  values.forEach((v, i) => {
+    const valueErrs = isValidLabelValue(v);
+    if (valueErrs.length > 0) errs.push(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${valueErrs.join('; ')}`);
+  });
+  if (errs.length === 1) throw new SelectorError(errs[0]);
+  if (errs.length > 1) throw new SelectorError(`[${errs.join(', ')}]`);
+  return { key, operator, values };
 }
 
 /**
- * Parses `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1`, joined by
- * commas (labels.Parse). Keys must be qualified names and values label values.
+ * `labels.Parse`: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1`,
+ * joined by commas, with the upstream parser's error messages (selector.go). Keys must be
+ * qualified names and values label values.
  */
 export function parseLabelSelector(text: string): SelectorResult {
-  const toks = lex(text);
+  const items = lex(text);
   let pos = 0;
-  const peek = (): Token => toks[pos] as Token;
-  const next = (): Token => toks[pos++] as Token;
-  const fail = (found: Token, expected: string): SelectorResult => ({
-    ok: false,
-    error: `unable to parse requirement: found '${found.text}', expected: ${expected}`,
-  });
-  const selector: Selector = [];
-  if (peek().kind === 'end') return { ok: true, selector };
-  for (;;) {
-    let r: Requirement;
-    const t = next();
-    if (t.kind === 'op' && t.text === '!') {
-      const k = next();
-      if (k.kind !== 'id') return fail(k, "identifier after '!'");
-      r = { key: k.text, operator: '!', values: [] };
-    } else if (t.kind === 'id') {
-      const op = peek();
-      if (op.kind === 'end' || (op.kind === 'op' && op.text === ',')) {
-        r = { key: t.text, operator: 'exists', values: [] };
-      } else if (op.kind === 'op' && (op.text === '=' || op.text === '==' || op.text === '!=' || op.text === '>' || op.text === '<')) {
-        next();
-        const v = peek();
-        let value = '';
-        if (v.kind === 'id') {
-          value = v.text;
-          next();
-        } else if (!(v.kind === 'end' || (v.kind === 'op' && v.text === ','))) {
-          return fail(v, 'identifier');
-        }
-        const operator: SelectorOperator = op.text === '>' ? 'gt' : op.text === '<' ? 'lt' : op.text;
-        if ((operator === 'gt' || operator === 'lt') && value === '') return fail(v, 'identifier');
-        r = { key: t.text, operator, values: [value] };
-      } else if (op.kind === 'id' && (op.text === 'in' || op.text === 'notin')) {
-        next();
-        const open = next();
-        if (!(open.kind === 'op' && open.text === '(')) return fail(open, "'('");
-        const values: string[] = [];
-        for (;;) {
-          const v = peek();
-          if (v.kind === 'id') {
-            values.push(v.text);
-            next();
-          } else if (v.kind === 'op' && (v.text === ',' || v.text === ')')) {
-            values.push(''); // `in (a,)` and `in ()` hold the empty value, as upstream
-          } else {
-            return fail(v, "identifier, ',' or ')'");
-          }
-          const sep = next();
-          if (sep.kind === 'op' && sep.text === ')') break;
-          if (!(sep.kind === 'op' && sep.text === ',')) return fail(sep, "',' or ')'");
-        }
-        r = { key: t.text, operator: op.text, values: [...new Set(values)] };
-      } else {
-        return fail(op, "'=', '!=', '==', 'in', notin'");
-      }
-    } else {
-      return fail(t, 'identifier');
+  // In a value position `in` and `notin` are plain identifiers (ParserContext Values).
+  const asValue = (t: Token): Token => (t.kind === 'in' || t.kind === 'notin' ? { kind: 'id', text: t.text } : t);
+  const lookahead = (values: boolean): Token => {
+    const t = items[Math.min(pos, items.length - 1)] as Token;
+    return values ? asValue(t) : t;
+  };
+  const consume = (values: boolean): Token => {
+    const t = lookahead(values);
+    pos++;
+    return t;
+  };
+
+  const parseValues = (): string[] => {
+    const open = consume(true);
+    if (open.kind !== '(') throw new SelectorError(`found '${open.text}' expected: '('`);
+    const first = lookahead(true);
+    if (first.kind === ')') {
+      consume(true);
+      return [''];
     }
-    const err = validateRequirement(r);
-    if (err) return { ok: false, error: `unable to parse requirement: ${err}` };
-    selector.push(r);
-    const sep = next();
-    if (sep.kind === 'end') break;
-    if (!(sep.kind === 'op' && sep.text === ',')) return fail(sep, "','");
+    if (first.kind !== 'id' && first.kind !== ',') throw new SelectorError(`found '${first.text}', expected: ',', ')' or identifier`);
+    // parseIdentifiersList: comma-separated, possibly empty identifiers.
+    const set = new Set<string>();
+    for (;;) {
+      const t = consume(true);
+      if (t.kind === 'id') {
+        set.add(t.text);
+        const next = lookahead(true);
+        if (next.kind === ',') continue;
+        if (next.kind === ')') break;
+        throw new SelectorError(`found '${next.text}', expected: ',' or ')'`);
+      } else if (t.kind === ',') {
+        if (set.size === 0) set.add('');
+        const next = lookahead(true);
+        if (next.kind === ')') {
+          set.add('');
+          break;
+        }
+        if (next.kind === ',') {
+          consume(true);
+          set.add('');
+        }
+      } else {
+        throw new SelectorError(`found '${t.text}', expected: ',', or identifier`);
+      }
+    }
+    const close = consume(true);
+    if (close.kind !== ')') throw new SelectorError(`found '${first.text}', expected: ')'`);
+    return [...set].sort();
+  };
+
+  const parseExactValue = (): string[] => {
+    const t = lookahead(true);
+    if (t.kind === 'end' || t.kind === ',') return [''];
+    const v = consume(true);
+    if (v.kind === 'id') return [v.text];
+    throw new SelectorError(`found '${v.text}', expected: identifier`);
+  };
+
+  const parseRequirement = (): Requirement => {
+    let first = consume(true);
+    let unary: SelectorOperator | null = null;
+    if (first.kind === '!') {
+      unary = '!';
+      first = consume(true);
+    }
+    if (first.kind !== 'id') throw new SelectorError(`found '${first.text}', expected: identifier`);
+    const keyErrs = isQualifiedName(first.text);
+    if (keyErrs.length > 0) throw new SelectorError(`<nil>: Invalid value: ${JSON.stringify(first.text)}: ${keyErrs.join('; ')}`);
+    const after = lookahead(true);
+    if (after.kind === 'end' || after.kind === ',') return newRequirement(first.text, unary ?? 'exists', []);
+    const op = consume(false);
+    switch (op.kind) {
+      case 'in':
+      case 'notin':
+        return newRequirement(first.text, op.kind, parseValues());
+      case '=':
+      case '==':
+      case '!=':
+        return newRequirement(first.text, op.kind, parseExactValue());
+      case '>':
+        return newRequirement(first.text, 'gt', parseExactValue());
+      case '<':
+        return newRequirement(first.text, 'lt', parseExactValue());
+      default:
+        throw new SelectorError(`found '${op.text}', expected: '=', '!=', '==', 'in', notin'`);
+    }
+  };
+
+  const selector: Selector = [];
+  try {
+    for (;;) {
+      const t = lookahead(true);
+      if (t.kind === 'end') break;
+      if (t.kind !== 'id' && t.kind !== '!') throw new SelectorError(`found '${t.text}', expected: !, identifier, or 'end of string'`);
+      try {
+        selector.push(parseRequirement());
+      } catch (err) {
+        if (err instanceof SelectorError) throw new SelectorError(`unable to parse requirement: ${err.message}`);
+        throw err;
+      }
+      const sep = consume(true);
+      if (sep.kind === 'end') break;
+      if (sep.kind !== ',') throw new SelectorError(`found '${sep.text}', expected: ',' or 'end of string'`);
+      const next = lookahead(true);
+      if (next.kind !== 'id' && next.kind !== '!') throw new SelectorError(`found '${next.text}', expected: identifier after ','`);
+    }
+  } catch (err) {
+    if (err instanceof SelectorError) return { ok: false, error: err.message };
+    throw err;
   }
+  // Sorted by key, as labels.Parse returns them.
+  selector.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { ok: true, selector };
 }
 

@@ -37,6 +37,8 @@ describe('parseLabelSelector + matchesLabelSelector', () => {
     { name: 'matches a>N numerically', text: 'n>5', match: true },
     { name: 'does not match a<N when greater', text: 'n<5', match: false },
     { name: 'matches a= with the empty value only when the label is empty', text: 'app=', match: false },
+    { name: 'parses the upstream example with empty values (x in (foo,,baz),y,z notin ())', text: 'tier in (foo,,frontend),app,n notin ()', match: true },
+    { name: 'reads in and notin as values inside a list', text: 'app notin (in, notin)', match: true },
   ];
   it.each(cases)('$name', ({ text, match }) => {
     const r = parseLabelSelector(text);
@@ -44,17 +46,19 @@ describe('parseLabelSelector + matchesLabelSelector', () => {
     expect(matchesLabelSelector(r.selector, labels)).toBe(match);
   });
 
+  // Messages of apimachinery labels/selector.go, typos included ("found '' expected: '('").
   const errors = [
-    { name: 'rejects a missing value list', text: 'a in', error: "unable to parse requirement: found '', expected: '('" },
+    { name: 'rejects a missing value list', text: 'a in', error: "unable to parse requirement: found '' expected: '('" },
     { name: 'rejects an unclosed value list', text: 'a in (x', error: "unable to parse requirement: found '', expected: ',' or ')'" },
-    { name: "rejects '!' without a key", text: '!', error: "unable to parse requirement: found '', expected: identifier after '!'" },
+    { name: "rejects '!' without a key", text: '!', error: "unable to parse requirement: found '', expected: identifier" },
     { name: 'rejects an unknown operator word', text: 'a within (x)', error: "unable to parse requirement: found 'within', expected: '=', '!=', '==', 'in', notin'" },
-    { name: 'rejects a leading comma', text: ',a', error: "unable to parse requirement: found ',', expected: identifier" },
-    { name: 'rejects a trailing comma', text: 'a=b,', error: "unable to parse requirement: found '', expected: identifier" },
-    { name: 'rejects a bad key', text: '-a=b', error: /^unable to parse requirement: key: Invalid value: "-a": name part must consist of/ },
-    { name: 'rejects a bad value', text: 'a=b c', error: "unable to parse requirement: found 'c', expected: ','" },
-    { name: 'rejects a value too long for a label', text: `a=${'x'.repeat(64)}`, error: /values\[0\]\[a\]: Invalid value: "x+": must be no more than 63 bytes/ },
-    { name: 'rejects a non-integer with >', text: 'a>b', error: /for 'Gt', 'Lt' operators, the value must be an integer/ },
+    { name: 'rejects a leading comma', text: ',a', error: "found ',', expected: !, identifier, or 'end of string'" },
+    { name: 'rejects a trailing comma', text: 'a=b,', error: "found '', expected: identifier after ','" },
+    { name: 'rejects a bad key (with upstream\'s <nil> path)', text: '-a=b', error: /^unable to parse requirement: <nil>: Invalid value: "-a": name part must consist of/ },
+    { name: 'rejects two values after =', text: 'a=b c', error: "found 'c', expected: ',' or 'end of string'" },
+    { name: 'rejects a value too long for a label', text: `a=${'x'.repeat(64)}`, error: /^unable to parse requirement: values\[0\]\[a\]: Invalid value: "x+": must be no more than 63 bytes/ },
+    { name: 'rejects a non-integer with >', text: 'a>b', error: /^unable to parse requirement: values\[0\]: Invalid value: "b": for 'Gt', 'Lt' operators, the value must be an integer$/ },
+    { name: 'rejects an unknown symbol run', text: 'a=(b)', error: "unable to parse requirement: found '(', expected: identifier" },
   ];
   it.each(errors)('$name', ({ text, error }) => {
     const r = parseLabelSelector(text);
