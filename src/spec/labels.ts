@@ -421,78 +421,71 @@ export interface FieldRequirement {
 
 export type FieldSelectorResult = { ok: true; requirements: FieldRequirement[] } | { ok: false; error: string };
 
-/** Splits on unescaped `sep` (fields.ParseSelector understands `\,`, `\=`, `\!` and `\\`). */
-function splitUnescaped(s: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
-    if (c === '\\' && i + 1 < s.length) {
-      cur += c + (s[i + 1] as string);
-      i++;
-    } else if (c === sep) {
-      out.push(cur);
-      cur = '';
-    } else {
-      cur += c;
+/** `splitTerms`: commas split terms unless escaped; the backslashes are kept for UnescapeValue. */
+function splitTerms(selector: string): string[] {
+  if (selector.length === 0) return [];
+  const terms: string[] = [];
+  let start = 0;
+  let inSlash = false;
+  for (let i = 0; i < selector.length; i++) {
+    const c = selector[i];
+    if (inSlash) inSlash = false;
+    else if (c === '\\') inSlash = true;
+    else if (c === ',') {
+      terms.push(selector.slice(start, i));
+      start = i + 1;
     }
   }
-  out.push(cur);
-  return out;
+  terms.push(selector.slice(start));
+  return terms;
 }
 
-function unescape(s: string): string | null {
+/** `splitTerm`: the first `!=`, `==` or `=` splits the term; the field is taken literally. */
+function splitTerm(term: string): [string, '!=' | '==' | '=', string] | null {
+  for (let i = 0; i < term.length; i++) {
+    for (const op of ['!=', '==', '='] as const) {
+      if (term.startsWith(op, i)) return [term.slice(0, i), op, term.slice(i + op.length)];
+    }
+  }
+  return null;
+}
+
+/** `UnescapeValue`: `\\`, `\,` and `\=` are escapes; a bare `,` or `=` is an error. */
+function unescapeValue(s: string): { value: string } | { error: string } {
   let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
-    if (c === '\\') {
-      const n = s[i + 1];
-      if (n === undefined || !'\\,=!'.includes(n)) return null;
-      out += n;
-      i++;
+  let inSlash = false;
+  for (const c of s) {
+    if (inSlash) {
+      if (c !== '\\' && c !== ',' && c !== '=') return { error: `invalid field selector: invalid escape sequence: \\${c}` };
+      out += c;
+      inSlash = false;
+    } else if (c === '\\') {
+      inSlash = true;
     } else if (c === ',' || c === '=') {
-      return null;
+      // Go formats the rune with %v, which prints its code point (61 for '=').
+      return { error: `invalid field selector: unescaped character in value: ${c.codePointAt(0)}` };
     } else {
       out += c;
     }
   }
-  return out;
+  if (inSlash) return { error: 'invalid field selector: invalid escape sequence: \\' };
+  return { value: out };
 }
 
 /**
  * `fields.ParseSelector`: comma-separated `field=value`, `field==value` or `field!=value`
- * (equality only), e.g. `involvedObject.name=pi,type=Warning`.
+ * (equality only), e.g. `involvedObject.name=pi,type=Warning`, with upstream's messages.
  */
 export function parseFieldSelector(text: string): FieldSelectorResult {
   const requirements: FieldRequirement[] = [];
-  if (text.trim() === '') return { ok: true, requirements };
-  for (const part of splitUnescaped(text, ',')) {
-    const bad: FieldSelectorResult = { ok: false, error: `invalid selector: '${text}'; can't understand '${part}'` };
-    // Find the first unescaped operator: `!=`, `==` or `=`.
-    let opAt = -1;
-    let op = '';
-    for (let i = 0; i < part.length; i++) {
-      const c = part[i];
-      if (c === '\\') {
-        i++;
-        continue;
-      }
-      if (c === '!' && part[i + 1] === '=') {
-        opAt = i;
-        op = '!=';
-        break;
-      }
-      if (c === '=') {
-        opAt = i;
-        op = part[i + 1] === '=' ? '==' : '=';
-        break;
-      }
-    }
-    if (opAt <= 0) return bad;
-    const field = unescape(part.slice(0, opAt).trim());
-    const value = unescape(part.slice(opAt + op.length).trim());
-    if (field === null || value === null || field === '') return bad;
-    requirements.push({ field, operator: op === '!=' ? '!=' : '=', value });
+  for (const part of splitTerms(text).sort()) {
+    if (part === '') continue;
+    const term = splitTerm(part);
+    if (!term) return { ok: false, error: `invalid selector: '${text}'; can't understand '${part}'` };
+    const [field, op, rhs] = term;
+    const unescaped = unescapeValue(rhs);
+    if ('error' in unescaped) return { ok: false, error: unescaped.error };
+    requirements.push({ field, operator: op === '!=' ? '!=' : '=', value: unescaped.value });
   }
   return { ok: true, requirements };
 }
