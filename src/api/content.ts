@@ -25,8 +25,6 @@ export const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
   'application/json-patch+json': 'json',
 };
 
-/** Media types accepted for DeleteOptions bodies (DELETE). */
-export const DELETE_OPTIONS_MEDIA_TYPES: Readonly<Record<string, ManifestFormat>> = MANIFEST_MEDIA_TYPES;
 
 /** The request's media type, lower-cased, without parameters (`; charset=utf-8`). */
 export function mediaTypeOf(req: Request): string {
@@ -77,6 +75,24 @@ export async function readBody(req: Request, limit: number): Promise<string> {
   } catch {
     throw new BadRequest('the request body is not valid UTF-8');
   }
+}
+
+/**
+ * The optional DeleteOptions body of a DELETE (kubectl sends one; curl usually none). JSON only,
+ * as kubectl sends it; `{}` when there is no body.
+ */
+export async function readDeleteOptions(req: Request, limit: number): Promise<Record<string, unknown>> {
+  if (!hasBody(req)) return {};
+  requireMediaType(req, { 'application/json': 'json' });
+  const text = await readBody(req, limit);
+  if (text.trim() === '') return {};
+  const body = parseJson(text, 'DeleteOptions');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('the request body must be a DeleteOptions object');
+  const kind = (body as { kind?: unknown }).kind;
+  if (kind !== undefined && kind !== 'DeleteOptions') {
+    throw new BadRequest(`the request body must be a DeleteOptions object, got kind ${JSON.stringify(kind)}`);
+  }
+  return body as Record<string, unknown>;
 }
 
 /** Parses a JSON body, turning syntax errors into 400 with the parser's message. */

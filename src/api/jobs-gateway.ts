@@ -172,7 +172,11 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   });
   const recent = new Map<string, { namespace: string; name: string; until: number }>();
 
-  const handle = (namespace: string, name: string): WorkflowHandle => live.workflow.getHandle(workflowIdFor(namespace, name));
+  /** The Job's workflow. Names reach a workflow id only in the shape Kubernetes allows (no "/"). */
+  const handle = (namespace: string, name: string): WorkflowHandle => {
+    if (!isDnsLabel(namespace) || !isDnsSubdomain(name)) throw new NotFound(JOBS, name);
+    return live.workflow.getHandle(workflowIdFor(namespace, name));
+  };
 
   /**
    * Runs one Temporal call with a deadline (the client would otherwise retry an unreachable
@@ -187,11 +191,8 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   }
 
   /** The `job` query of a live workflow, bounded in time; NotFound when the workflow is closed. */
-  const queryJob = async (namespace: string, name: string, timeoutMs = queryTimeoutMs): Promise<Job> => {
-    // Names reach a workflow id only in the shape Kubernetes allows (no "/" can slip in).
-    if (!isDnsLabel(namespace) || !isDnsSubdomain(name)) throw new NotFound(JOBS, name);
-    return call(JOBS, name, () => handle(namespace, name).query(jobQuery), timeoutMs);
-  };
+  const queryJob = (namespace: string, name: string, timeoutMs = queryTimeoutMs): Promise<Job> =>
+    call(JOBS, name, () => handle(namespace, name).query(jobQuery), timeoutMs);
 
   async function get(namespace: string, name: string): Promise<Job> {
     const job = await queryJob(namespace, name);
@@ -291,7 +292,8 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   }
 
   async function del(namespace: string, name: string, propagationPolicy: PropagationPolicy): Promise<Job> {
-    await get(namespace, name);
+    // No lookup first: an unknown or closed workflow fails the update (NotFound), and the
+    // workflow's validator refuses a Job already being deleted (NotFound).
     const job = await call(JOBS, name, () => handle(namespace, name).executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy }] }), updateTimeoutMs);
     log.info('job deleted', { namespace, job: name, propagationPolicy });
     return job;

@@ -21,7 +21,7 @@ import {
 import { parseManifest } from '../../spec/parse.js';
 import type { Job, JobList, StoredJob } from '../../spec/types.js';
 import { createWarnings, validateJob, validateJobUpdate } from '../../spec/validate.js';
-import { hasBody, MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, requireMediaType } from '../content.js';
+import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
 import type { JobsGateway, PropagationPolicy } from '../jobs-gateway.js';
 import {
   addWarnings,
@@ -214,20 +214,6 @@ async function patchJob(req: Request, res: Response, { jobs }: RouteDeps, maxBod
 
 const PROPAGATION_POLICIES: readonly PropagationPolicy[] = ['Background', 'Foreground', 'Orphan'];
 
-/** DeleteOptions from the body (kubectl sends one) and/or the query string; the query wins. */
-async function deleteOptions(req: Request, maxBodyBytes: number): Promise<Record<string, unknown>> {
-  if (!hasBody(req)) return {};
-  requireMediaType(req, { 'application/json': 'json' });
-  const text = await readBody(req, maxBodyBytes);
-  if (text.trim() === '') return {};
-  const body = parseJson(text, 'DeleteOptions');
-  if (!isPlainObject(body)) throw new BadRequest('the request body must be a DeleteOptions object');
-  if (body.kind !== undefined && body.kind !== 'DeleteOptions') {
-    throw new BadRequest(`the request body must be a DeleteOptions object, got kind ${JSON.stringify(body.kind)}`);
-  }
-  return body;
-}
-
 export function propagationPolicyOf(options: Record<string, unknown>, query: string | undefined, orphanDependents: boolean): PropagationPolicy {
   const raw = query ?? options.propagationPolicy ?? (orphanDependents || options.orphanDependents === true ? 'Orphan' : undefined);
   if (raw === undefined || raw === '') return 'Background';
@@ -241,7 +227,8 @@ async function deleteJob(req: Request, res: Response, { jobs }: RouteDeps, maxBo
   const namespace = namespaceParam(req);
   const name = nameParam(req, JOBS);
   const dryRun = dryRunParam(req);
-  const options = await deleteOptions(req, maxBodyBytes);
+  // DeleteOptions from the body and/or the query string; the query wins.
+  const options = await readDeleteOptions(req, maxBodyBytes);
   const policy = propagationPolicyOf(options, queryParam(req, 'propagationPolicy'), boolParam(req, 'orphanDependents'));
   if (dryRun) {
     const job = await jobs.get(namespace, name);

@@ -15,7 +15,7 @@ import {
   type PodList,
 } from '../../spec/types.js';
 import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogOptions } from '../../storage/pod-logs.js';
-import { hasBody, parseJson, readBody, requireMediaType } from '../content.js';
+import { readDeleteOptions } from '../content.js';
 import { mapLimit } from '../jobs-gateway.js';
 import { boolParam, intParam, nameParam, namespaceParam, queryParam, rejectWatch } from '../params.js';
 import { BadRequest, NotFound, PODS } from '../status.js';
@@ -182,13 +182,7 @@ async function podLog(req: Request, res: Response, deps: RouteDeps): Promise<voi
 async function gracePeriod(req: Request, maxBodyBytes: number): Promise<number | null> {
   const fromQuery = intParam(req, 'gracePeriodSeconds', 0);
   if (fromQuery !== undefined) return fromQuery;
-  if (!hasBody(req)) return null;
-  requireMediaType(req, { 'application/json': 'json' });
-  const text = await readBody(req, maxBodyBytes);
-  if (text.trim() === '') return null;
-  const body = parseJson(text, 'DeleteOptions') as { kind?: unknown; gracePeriodSeconds?: unknown } | null;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('the request body must be a DeleteOptions object');
-  if (body.kind !== undefined && body.kind !== 'DeleteOptions') throw new BadRequest('the request body must be a DeleteOptions object');
+  const body = await readDeleteOptions(req, maxBodyBytes);
   const g = body.gracePeriodSeconds;
   if (g === undefined || g === null) return null;
   if (typeof g !== 'number' || !Number.isSafeInteger(g) || g < 0) {
