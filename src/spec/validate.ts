@@ -226,7 +226,7 @@ function validateEnv(env: Container['env'], p: FieldPath): FieldError[] {
     if (ev.name.length === 0) {
       errs.push(required(ip.child('name')));
     } else {
-      // RelaxedEnvironmentVariableValidation (on by default upstream): printable ASCII but '='.
+      // IsRelaxedEnvVarName (KEP-4369, GA in 1.34): any printable ASCII character but '='.
       if (!/^[\x20-\x7e]+$/.test(ev.name) || ev.name.includes('=')) {
         errs.push(invalid(ip.child('name'), ev.name, 'a valid environment variable name must consist only of printable ASCII characters other than \'=\''));
       }
