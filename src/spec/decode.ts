@@ -691,7 +691,9 @@ class Decoder {
  */
 function kindErrorOf(raw: unknown): string | null {
   if (!isObj(raw)) {
-    return `the request body must be a single Job object, not ${jsonType(raw) === 'integer' ? 'a number' : `${/^[aeiou]/.test(jsonType(raw)) ? 'an' : 'a'} ${jsonType(raw)}`}`;
+    const t = jsonType(raw);
+    const what = t === 'null' ? 'null' : t === 'array' ? 'an array' : t === 'integer' || t === 'number' ? 'a number' : `a ${t}`;
+    return `the request body must be a single Job object, not ${what}`;
   }
   let shown: string;
   try {

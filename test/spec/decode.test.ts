@@ -12,9 +12,10 @@ function decodeEdited(edit: (m: Manifest) => void) {
 describe('decodeJob: not a batch/v1 Job (400 BadRequest)', () => {
   const cases = [
     { name: 'rejects a list', raw: [aManifest()], want: 'the request body must be a single Job object, not an array' },
-    { name: 'rejects null', raw: null, want: 'the request body must be a single Job object, not a null' },
+    { name: 'rejects null', raw: null, want: 'the request body must be a single Job object, not null' },
     { name: 'rejects a number', raw: 42, want: 'the request body must be a single Job object, not a number' },
     { name: 'rejects a string', raw: 'Job', want: 'the request body must be a single Job object, not a string' },
+    { name: 'rejects a boolean', raw: true, want: 'the request body must be a single Job object, not a boolean' },
     { name: 'rejects an object without kind', raw: { apiVersion: 'batch/v1' }, want: `Object 'Kind' is missing in '{"apiVersion":"batch/v1"}'` },
     { name: 'rejects an object without apiVersion', raw: { kind: 'Job' }, want: `Object 'apiVersion' is missing in '{"kind":"Job"}'` },
     {
