@@ -5,11 +5,12 @@
 import { loadConfig } from './src/config.js';
 import { createLogger } from './src/log.js';
 import { connectClient, connectNative } from './src/temporal/connection.js';
-import { createKjobWorker } from './src/temporal/worker.js';
+import { createKjobWorker, installTemporalLogging } from './src/temporal/worker.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, fields: { service: 'kjob-worker' } });
+  installTemporalLogging(log, config.logLevel === 'debug' ? 'DEBUG' : 'INFO');
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
   const { client, close } = await connectClient(config, address);
   const connection = await connectNative(config, address);

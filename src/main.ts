@@ -9,11 +9,12 @@ import { createLogger } from './log.js';
 import { findTemporalBinary } from './temporal/cli-binary.js';
 import { connectClient, connectNative } from './temporal/connection.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
-import { createKjobWorker } from './temporal/worker.js';
+import { createKjobWorker, installTemporalLogging } from './temporal/worker.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, fields: { service: 'kjob' } });
+  installTemporalLogging(log, config.logLevel === 'debug' ? 'DEBUG' : 'INFO');
   const cleanups: Array<() => Promise<void>> = [];
   let stopping = false;
   const shutdown = async (code: number) => {

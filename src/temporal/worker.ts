@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -25,6 +25,29 @@ export interface KjobWorkerOptions {
   /** Task queue override (tests use one per file). */
   taskQueue?: string;
   identity?: string;
+}
+
+/**
+ * Routes the Temporal SDK's own logs (worker state, workflow `log.*` calls through the replay-safe
+ * sink) into kjob's JSON-lines logger. Call once per process, before creating connections.
+ */
+export function installTemporalLogging(log: Logger, level: LogLevel = 'INFO'): void {
+  const sdk = log.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const fields = { ...(entry.meta ?? {}) };
+      switch (entry.level) {
+        case 'ERROR':
+          return sdk.error(entry.message, fields);
+        case 'WARN':
+          return sdk.warn(entry.message, fields);
+        case 'INFO':
+          return sdk.info(entry.message, fields);
+        default:
+          return sdk.debug(entry.message, fields);
+      }
+    }),
+  });
 }
 
 export function workerIdentity(): string {

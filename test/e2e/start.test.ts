@@ -70,7 +70,7 @@ async function api(url: string, method: string, p: string, body?: string, conten
 }
 
 afterAll(async () => {
-  if (current && current.child.exitCode === null) await stopKjob(current.child);
+  if (current && current.child.exitCode === null && current.child.signalCode === null) await stopKjob(current.child);
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -123,6 +123,7 @@ describe('npm start', () => {
     const code = await stopKjob(first.child);
     expect(code).toBe(0);
     expect(processesMentioning(dataDir)).toEqual([]);
+    expect(processesMentioning('src/main.ts')).toEqual([]);
     for (const pid of readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number)) {
       expect(alive(pid), `pod process ${pid} must be gone`).toBe(false);
     }
