@@ -29,6 +29,7 @@
 import {
   duplicate,
   forbidden,
+  goQuote,
   invalid,
   invalidOmitValue,
   notSupported,
@@ -115,7 +116,7 @@ const KNOWN_POD_FIELD_LABELS = new Set([
 ]);
 
 /** `sets.List(...)` formatted with Go's `%q` on a []string: `["Count" "FailIndex"]`. */
-const quotedList = (values: readonly string[]): string => `[${values.map((v) => JSON.stringify(v)).join(' ')}]`;
+const quotedList = (values: readonly string[]): string => `[${values.map(goQuote).join(' ')}]`;
 
 function nonNegative(value: number, p: FieldPath): FieldError[] {
   return value < 0 ? [invalid(p, value, IS_NEGATIVE_ERROR_MSG)] : [];
