@@ -7,7 +7,8 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { JobsGateway } from './jobs-gateway.js';
-import { openApiDocument } from './openapi.js';
+import { OPENAPI_GROUPS, openApiGroupDocument, openApiIndex } from './openapi.js';
+import { discoveryRouter } from './routes/discovery.js';
 import { eventsRouter } from './routes/events.js';
 import { healthRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
@@ -54,15 +55,24 @@ export function createApp({ config, jobs, log }: AppDeps): Express {
 
   const deps = { config, jobs };
   app.use(healthRouter(jobs));
+  app.use(discoveryRouter());
   app.use(jobsRouter(deps));
   app.use(podsRouter(deps));
   app.use(eventsRouter(deps));
   app
     .route('/openapi/v3')
     .get((_req, res) => {
-      res.json(openApiDocument());
+      res.json(openApiIndex());
     })
     .all(methodNotAllowed);
+  for (const group of Object.keys(OPENAPI_GROUPS)) {
+    app
+      .route(`/openapi/v3/${group}`)
+      .get((_req, res) => {
+        res.json(openApiGroupDocument(group));
+      })
+      .all(methodNotAllowed);
+  }
 
   app.use(() => {
     throw new RouteNotFound();

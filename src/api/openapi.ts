@@ -1,6 +1,9 @@
 /**
- * The OpenAPI 3 description of kjob's HTTP API, served at `GET /openapi/v3`. Written by hand next
- * to the routes; a test checks that every route the app registers is documented and vice versa.
+ * The OpenAPI 3 description of kjob's HTTP API. As on a Kubernetes API server, `GET /openapi/v3`
+ * is an index pointing at one document per group version (`/openapi/v3/apis/batch/v1`,
+ * `/openapi/v3/api/v1`, plus `/openapi/v3/kjob` for kjob's own endpoints); kubectl reads them to
+ * learn that kjob validates fields server-side. Written by hand next to the routes; a test checks
+ * that every route the app registers is documented and vice versa.
  * Schemas describe the envelope (kind, apiVersion, metadata, items); Job and Pod bodies follow the
  * Kubernetes batch/v1 and core/v1 types and are left open (`additionalProperties`).
  */
@@ -46,7 +49,11 @@ const COMMON = [401, 503];
 
 function op(summary: string, operationId: string, rest: Operation): Operation {
   const responses = { ...(rest.responses as Record<string, unknown>), ...errors(...COMMON) };
-  return { summary, operationId, ...rest, responses };
+  const k8s = KUBERNETES_OPERATIONS[operationId];
+  const extensions = k8s
+    ? { 'x-kubernetes-group-version-kind': { group: k8s[0], version: 'v1', kind: k8s[1] }, 'x-kubernetes-action': k8s[2] }
+    : {};
+  return { summary, operationId, ...rest, responses, ...extensions };
 }
 
 const manifestBody = {
@@ -58,6 +65,29 @@ const manifestBody = {
 };
 
 const deleteOptionsBody = { required: false, content: json(ref('DeleteOptions')) };
+const OPENAPI_DOC = { '200': { description: 'OpenAPI 3 document', content: json({ type: 'object' }) } };
+const DISCOVERY = { '200': { description: 'discovery document', content: json({ type: 'object' }) } };
+
+/**
+ * `x-kubernetes-group-version-kind` and `x-kubernetes-action` of the resource operations, as the
+ * API server annotates them; kubectl looks for the PATCH operation of a kind to learn that the
+ * server validates fields itself (`fieldValidation`), and then skips client-side validation.
+ */
+const KUBERNETES_OPERATIONS: Record<string, [group: string, kind: string, action: string]> = {
+  listNamespacedJob: ['batch', 'Job', 'list'],
+  createNamespacedJob: ['batch', 'Job', 'post'],
+  listJobForAllNamespaces: ['batch', 'Job', 'list'],
+  readNamespacedJob: ['batch', 'Job', 'get'],
+  patchNamespacedJob: ['batch', 'Job', 'patch'],
+  deleteNamespacedJob: ['batch', 'Job', 'delete'],
+  listNamespacedPod: ['', 'Pod', 'list'],
+  listPodForAllNamespaces: ['', 'Pod', 'list'],
+  readNamespacedPod: ['', 'Pod', 'get'],
+  deleteNamespacedPod: ['', 'Pod', 'delete'],
+  readNamespacedPodLog: ['', 'Pod', 'get'],
+  listNamespacedEvent: ['', 'Event', 'list'],
+  listEventForAllNamespaces: ['', 'Event', 'list'],
+};
 
 export function openApiDocument(): Schema {
   return {
@@ -179,8 +209,18 @@ export function openApiDocument(): Schema {
         },
       },
       '/openapi/v3': {
-        get: op('This document', 'openapi', { responses: { '200': { description: 'OpenAPI 3 document', content: json({ type: 'object' }) } } }),
+        get: op('The index of the OpenAPI documents, one per group version (as the Kubernetes API server serves it)', 'openapiIndex', {
+          responses: { '200': { description: '`{ paths: { "<group path>": { serverRelativeURL } } }`', content: json({ type: 'object' }) } },
+        }),
       },
+      '/openapi/v3/apis/batch/v1': { get: op('The OpenAPI 3 document of batch/v1 (Jobs)', 'openapiBatchV1', { responses: OPENAPI_DOC }) },
+      '/openapi/v3/api/v1': { get: op('The OpenAPI 3 document of core v1 (pods, logs, events)', 'openapiCoreV1', { responses: OPENAPI_DOC }) },
+      '/openapi/v3/kjob': { get: op("The OpenAPI 3 document of kjob's own endpoints (probes, discovery, these documents)", 'openapiKjob', { responses: OPENAPI_DOC }) },
+      '/api': { get: op('Discovery: core API versions', 'getCoreAPIVersions', { responses: DISCOVERY }) },
+      '/apis': { get: op('Discovery: API groups', 'getAPIVersions', { responses: DISCOVERY }) },
+      '/api/v1': { get: op('Discovery: core v1 resources kjob serves', 'getCoreAPIResources', { responses: DISCOVERY }) },
+      '/apis/batch/v1': { get: op('Discovery: batch/v1 resources kjob serves', 'getBatchV1APIResources', { responses: DISCOVERY }) },
+      '/version': { get: op('Server version (the Kubernetes Job API level kjob follows)', 'getCodeVersion', { responses: DISCOVERY }) },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'only when KJOB_API_TOKEN is set' } },
@@ -261,4 +301,27 @@ function list(apiVersion: string, kind: string, item: string): Schema {
       items: { type: 'array', items: ref(item) },
     },
   };
+}
+
+/** The group paths of `GET /openapi/v3` and the path prefixes each document covers. */
+export const OPENAPI_GROUPS: Readonly<Record<string, (path: string) => boolean>> = {
+  'apis/batch/v1': (p) => p.startsWith('/apis/batch/v1/') || p === '/apis/batch/v1',
+  'api/v1': (p) => p.startsWith('/api/v1/') || p === '/api/v1',
+  kjob: (p) => !p.startsWith('/apis/batch/v1') && !p.startsWith('/api/v1'),
+};
+
+/**
+ * `GET /openapi/v3`: the index the Kubernetes API server serves there (handler3.OpenAPIV3Discovery),
+ * so kubectl finds the document of each group version.
+ */
+export function openApiIndex(): { paths: Record<string, { serverRelativeURL: string }> } {
+  return { paths: Object.fromEntries(Object.keys(OPENAPI_GROUPS).map((g) => [g, { serverRelativeURL: `/openapi/v3/${g}` }])) };
+}
+
+/** The document of one group path of the index: the full document restricted to its paths. */
+export function openApiGroupDocument(group: string): Schema | null {
+  const covers = OPENAPI_GROUPS[group];
+  if (!covers) return null;
+  const doc = openApiDocument() as Schema & { paths: Record<string, unknown> };
+  return { ...doc, paths: Object.fromEntries(Object.entries(doc.paths).filter(([p]) => covers(p))) };
 }

@@ -217,10 +217,48 @@ describe('probes', () => {
 });
 
 describe('GET /openapi/v3', () => {
-  it('when fetched, then it is an OpenAPI 3 document that lists the Job paths', async () => {
+  it('when fetched, then it is the Kubernetes-style index of one document per group version', async () => {
     const res = await api.request('GET', '/openapi/v3');
     expect(res.status).toBe(200);
-    expect(res.json.openapi).toMatch(/^3\./);
-    expect(Object.keys(res.json.paths)).toContain('/apis/batch/v1/namespaces/{namespace}/jobs/{name}');
+    expect(res.json.paths['apis/batch/v1']).toEqual({ serverRelativeURL: '/openapi/v3/apis/batch/v1' });
+    expect(Object.keys(res.json.paths).sort()).toEqual(['api/v1', 'apis/batch/v1', 'kjob']);
+  });
+
+  it("when following the index, then each document is OpenAPI 3 and batch/v1's PATCH says it takes fieldValidation", async () => {
+    const index = await api.request('GET', '/openapi/v3');
+    for (const { serverRelativeURL } of Object.values(index.json.paths) as Array<{ serverRelativeURL: string }>) {
+      const doc = await api.request('GET', serverRelativeURL);
+      expect(doc.status).toBe(200);
+      expect(doc.json.openapi).toMatch(/^3\./);
+      expect(Object.keys(doc.json.paths).length).toBeGreaterThan(0);
+    }
+    const batch = await api.request('GET', '/openapi/v3/apis/batch/v1');
+    const patch = batch.json.paths['/apis/batch/v1/namespaces/{namespace}/jobs/{name}'].patch;
+    expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: 'batch', version: 'v1', kind: 'Job' });
+    expect(patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
+  });
+});
+
+describe('discovery (what kubectl reads first)', () => {
+  const cases = [
+    { path: '/api', kind: 'APIVersions' },
+    { path: '/apis', kind: 'APIGroupList' },
+    { path: '/api/v1', kind: 'APIResourceList' },
+    { path: '/apis/batch/v1', kind: 'APIResourceList' },
+  ];
+  it.each(cases)('when fetching $path, then it is an $kind', async ({ path, kind }) => {
+    const res = await api.request('GET', path);
+    expect(res.status).toBe(200);
+    expect(res.json.kind).toBe(kind);
+  });
+
+  it('when fetching batch/v1 resources, then jobs are listed with exactly the verbs kjob serves', async () => {
+    const res = await api.request('GET', '/apis/batch/v1');
+    expect(res.json.resources).toEqual([expect.objectContaining({ name: 'jobs', kind: 'Job', namespaced: true, verbs: ['create', 'delete', 'get', 'list', 'patch'] })]);
+  });
+
+  it('when fetching /version, then it names kjob', async () => {
+    const res = await api.request('GET', '/version');
+    expect(res.json).toMatchObject({ major: '1', gitVersion: expect.stringContaining('kjob') });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import type { JobsGateway } from '../../src/api/jobs-gateway.js';
-import { openApiDocument } from '../../src/api/openapi.js';
+import { openApiDocument, openApiGroupDocument, openApiIndex } from '../../src/api/openapi.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -67,5 +67,11 @@ describe('GET /openapi/v3', () => {
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(0);
     for (const r of refs) expect(doc.components.schemas, r).toHaveProperty(r);
+  });
+
+  it('splits the document by group version so that every path is in exactly one indexed document', () => {
+    const all = Object.keys((openApiDocument() as { paths: object }).paths).sort();
+    const parts = Object.keys(openApiIndex().paths).flatMap((g) => Object.keys((openApiGroupDocument(g) as { paths: object }).paths));
+    expect(parts.sort()).toEqual(all);
   });
 });
