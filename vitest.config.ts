@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/spec/**/*.test.ts', 'test/controller/**/*.test.ts', 'test/activities/**/*.test.ts'],
           testTimeout: 20_000,
+          // The fast, pure part runs first so a broken rule fails the run in seconds.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -21,6 +23,7 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Each file runs its own worker; two cores: keep the number of files at once small.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

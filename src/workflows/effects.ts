@@ -28,8 +28,6 @@ const POD_START_TO_CLOSE_MS = 365 * 24 * 3600 * 1000;
 
 export interface Effects {
   run(actions: readonly Action[]): void;
-  /** Re-arm timers carried over from a previous run (continue-as-new). */
-  rearm(timers: Record<string, number>): void;
   /** Resolves once background work that must finish before the workflow ends is done. */
   settled(): Promise<void>;
   activePods(): number;
@@ -161,9 +159,6 @@ export function createEffects(settings: JobSettings, emit: (event: JobEvent) => 
 
   return {
     run,
-    rearm: (timers) => {
-      for (const [id, fireAt] of Object.entries(timers)) armTimer(id, fireAt);
-    },
     settled: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },

@@ -23,7 +23,7 @@ import {
   type JobEvent,
   type JobState,
 } from '../controller/index.js';
-import type { FieldError } from '../spec/field-errors.js';
+import { formatFieldError, type FieldError } from '../spec/field-errors.js';
 import type { PodStatusReport } from '../spec/pod-run.js';
 import type { EventList, PodList } from '../spec/types.js';
 import { validateJobUpdate, validateScale } from '../spec/validate.js';
@@ -56,7 +56,7 @@ function randomSuffix(): string {
 function invalid(errors: FieldError[]): ApplicationFailure {
   return ApplicationFailure.create({
     type: 'Invalid',
-    message: errors.map((e) => `${e.field}: ${e.detail}`).join('; '),
+    message: errors.map(formatFieldError).join(', '),
     details: [errors],
     nonRetryable: true,
   });
@@ -106,10 +106,10 @@ export async function job(input: JobWorkflowInput): Promise<void> {
   setHandler(resumeSignal, () => void push({ type: 'resumeRequested' }));
   setHandler(scaleSignal, (request) => {
     const parallelism = (request as { parallelism?: unknown } | undefined)?.parallelism;
-    const errors = validateScale(parallelism);
+    const errors = validateScale(parallelism, state.job);
     if (errors.length > 0) {
       // A signal cannot answer; the bad value is logged and the Job is left unchanged.
-      log.warn('ignored invalid scale signal', { errors });
+      log.warn('ignored invalid scale signal', { errors: errors.map(formatFieldError) });
       return;
     }
     push({ type: 'scaleRequested', parallelism: parallelism as number });
@@ -184,7 +184,6 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     },
   );
 
-  if (input.state) effects.rearm(state.timers);
   let labelsShown = labelTerms(state.job.metadata.labels).join('\n');
 
   for (;;) {
