@@ -26,6 +26,8 @@ export interface Config {
   /** When set, every route but /healthz and /readyz needs `Authorization: Bearer <token>`. */
   apiToken: string | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** PATH given to pod processes: the worker's own PATH. */
+  podPath: string;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxBodyBytes: integer(env, 'KJOB_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     apiToken: read(env, 'KJOB_API_TOKEN') ?? null,
     logLevel: logLevel as Config['logLevel'],
+    podPath: read(env, 'PATH') ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   };
   return Object.freeze(config);
 }

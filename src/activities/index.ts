@@ -26,6 +26,11 @@ export interface ActivityDeps {
   reportStatus: (workflowId: string, report: PodStatusReport) => Promise<void>;
   /** PATH given to container processes; defaults to a standard PATH plus node's folder. */
   path?: string;
+  /**
+   * The grace period the Job workflow recorded for this pod's deletion (a user's DELETE with
+   * gracePeriodSeconds), or null; looked up when an attempt is cancelled.
+   */
+  deletionGracePeriod?: (workflowId: string, podName: string) => Promise<number | null>;
 }
 
 export interface RemovePodDataInput {

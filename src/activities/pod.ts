@@ -392,14 +392,44 @@ class PodAttempt {
     const why = { cancel: 'pod cancelled', deadline: 'pod deadline exceeded', error: 'pod failed on the worker' }[request.kind];
     this.deps.log.info(`${why}, terminating`, { ...this.fields, running: this.running.size });
     this.stopController.abort();
+    this.graceSeconds = request.kind === 'cancel' && !isWorkerShutdown(request.error) ? this.requestedGrace() : Promise.resolve(this.input.terminationGracePeriodSeconds);
     for (const proc of this.running) this.terminateProcess(proc);
+  }
+
+  private graceSeconds: Promise<number> = Promise.resolve(0);
+
+  /**
+   * The grace period of this deletion: a user's `DELETE …/pods/<pod>?gracePeriodSeconds=N` is
+   * recorded by the Job workflow (the pod's `deletionGracePeriodSeconds`); a cancellation carries
+   * no data, so ask. Falls back to the template's terminationGracePeriodSeconds.
+   */
+  private async requestedGrace(): Promise<number> {
+    const fallback = this.input.terminationGracePeriodSeconds;
+    if (!this.deps.deletionGracePeriod) return fallback;
+    try {
+      const lookup = this.deps.deletionGracePeriod(this.input.workflowId, this.input.podName);
+      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 2000).unref());
+      const grace = await Promise.race([lookup, timeout]);
+      return grace !== null && Number.isFinite(grace) && grace >= 0 ? grace : fallback;
+    } catch (err) {
+      this.deps.log.warn('could not read the pod deletion grace period; using the template value', { ...this.fields, error: errorMessage(err) });
+      return fallback;
+    }
   }
 
   /** SIGTERM to the group, SIGKILL once the grace period is over (kubelet killContainer). */
   private terminateProcess(proc: ContainerProcess): void {
+    const signalledAt = Date.now();
     proc.signalGroup('SIGTERM');
-    const timer = setTimeout(() => proc.signalGroup('SIGKILL'), this.input.terminationGracePeriodSeconds * 1000);
-    void proc.finished.finally(() => clearTimeout(timer));
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    void proc.finished.finally(() => {
+      done = true;
+      clearTimeout(timer);
+    });
+    void this.graceSeconds.then((grace) => {
+      if (!done) timer = setTimeout(() => proc.signalGroup('SIGKILL'), Math.max(0, grace * 1000 - (Date.now() - signalledAt)));
+    });
   }
 }
 

@@ -9,7 +9,7 @@ import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, t
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { podStatusSignal } from '../workflows/definitions.js';
+import { podStatusSignal, podsQuery } from '../workflows/definitions.js';
 import { PROJECT_ROOT } from './cli-binary.js';
 
 export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'src/workflows/index.ts');
@@ -64,6 +64,11 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Work
     reportStatus: async (workflowId, report) => {
       await options.client.workflow.getHandle(workflowId).signal(podStatusSignal, report);
     },
+    deletionGracePeriod: async (workflowId, podName) => {
+      const pods = await options.client.workflow.getHandle(workflowId).query(podsQuery);
+      return pods.items.find((p) => p.metadata.name === podName)?.metadata.deletionGracePeriodSeconds ?? null;
+    },
+    path: options.config.podPath,
   });
   return Worker.create({
     connection: options.connection,

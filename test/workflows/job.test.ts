@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resumeSignal, scaleSignal, suspendSignal, deleteJobUpdate, eventsQuery } from '../../src/workflows/definitions.js';
+import { resumeSignal, scaleSignal, suspendSignal, deleteJobUpdate, deletePodUpdate, eventsQuery } from '../../src/workflows/definitions.js';
 import { alive, condition, hasCondition, manifest, startJob, uniqueName } from '../support/jobs.js';
 import { poll } from '../support/poll.js';
 import { readPodLog } from '../../src/storage/pod-logs.js';
@@ -227,4 +227,19 @@ describe('job workflow', () => {
     const description = await started.handle.describe();
     expect(description.runId).not.toBe(started.handle.firstExecutionRunId);
   });
+
+  it('when a user deletes a pod with gracePeriodSeconds 1, then a process that ignores SIGTERM is killed after 1 s, not the template 30 s', async () => {
+    const name = uniqueName('pod-grace');
+    const m = manifest(name, "trap '' TERM; while true; do sleep 0.1; done", { backoffLimit: 0 }, { terminationGracePeriodSeconds: 30 });
+    const started = await startJob(stack, m);
+    const running = await poll(() => started.pods(), (p) => p.length === 1 && p[0]!.status.phase === 'Running', { what: 'the pod to run' });
+    const podName = running[0]!.metadata.name!;
+    const deleting = await started.handle.executeUpdate(deletePodUpdate, { args: [{ podName, gracePeriodSeconds: 1 }] });
+    expect(deleting.items[0]?.metadata.deletionGracePeriodSeconds).toBe(1);
+    // Deleted by the user with the default podReplacementPolicy: counted as failed, backoffLimit 0 → Failed.
+    const job = await started.waitForCondition('Failed', 15_000);
+    expect(condition(job, 'Failed')?.reason).toBe('BackoffLimitExceeded');
+    const events = await started.handle.query(eventsQuery);
+    expect(events.items.map((e) => e.reason)).toContain('BackoffLimitExceeded');
+  }, 20_000);
 });
