@@ -251,6 +251,17 @@ describe('GET jobs (list)', () => {
     expect(names(res)).toEqual(want.map((l) => byLetter[l]));
   });
 
+  it('when kubectl asks for a Table, then rows carry the printer columns and the object metadata', async () => {
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+    const res = await api.request('GET', `${JOBS}?labelSelector=app%3Dbatch`, { headers: { accept } });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1' });
+    expect(res.json.columnDefinitions.map((c: any) => c.name).slice(0, 5)).toEqual(['Name', 'Status', 'Completions', 'Duration', 'Age']);
+    expect(res.json.rows).toHaveLength(1);
+    expect(res.json.rows[0].cells.slice(0, 3)).toEqual([b, 'Running', '0/1']);
+    expect(res.json.rows[0].object.metadata).toMatchObject({ name: b, namespace: NS });
+  });
+
   it('when fieldSelector names one Job, then only that Job is listed', async () => {
     const res = await api.request('GET', `${JOBS}?fieldSelector=metadata.name%3D${b}`);
     expect(res.json.items.map((j: any) => j.metadata.name)).toEqual([b]);

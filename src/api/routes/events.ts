@@ -8,6 +8,7 @@ import type { EventList, KubeEvent } from '../../spec/types.js';
 import { mapLimit } from '../jobs-gateway.js';
 import { matchesFieldSelector } from '../../spec/labels.js';
 import { isDnsSubdomain, namespaceParam, rejectWatch } from '../params.js';
+import { eventTable, wantsTable } from '../table.js';
 import { parseFieldSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { candidateJobNames } from './pods.js';
@@ -51,7 +52,7 @@ async function listEvents(req: Request, res: Response, deps: RouteDeps, namespac
     .flatMap((l) => l?.items ?? [])
     .filter((e) => matchesFieldSelector(selector, eventFields(e)));
   const list: EventList = { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: '' }, items };
-  res.json(list);
+  res.json(wantsTable(req) ? eventTable(items) : list);
 }
 
 export function eventsRouter(deps: RouteDeps): Router {

@@ -35,6 +35,7 @@ import {
   type FieldValidation,
 } from '../params.js';
 import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../patch.js';
+import { jobTable, wantsTable } from '../table.js';
 import { ApiError, BadRequest, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus } from '../status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -136,7 +137,7 @@ async function listJobs(req: Request, res: Response, { jobs }: RouteDeps, namesp
     (job) => matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, jobFields(job)),
   );
   const list: JobList = { apiVersion: 'batch/v1', kind: 'JobList', metadata: { resourceVersion: '' }, items };
-  res.json(list);
+  res.json(wantsTable(req) ? jobTable(items) : list);
 }
 
 /** `labelSelector`, parsed as labels.Parse does; a malformed one is a 400. */
@@ -257,7 +258,8 @@ export function jobsRouter(deps: RouteDeps): Router {
   router
     .route('/apis/batch/v1/namespaces/:namespace/jobs/:name')
     .get(async (req, res) => {
-      res.json(await deps.jobs.get(namespaceParam(req), nameParam(req, JOBS)));
+      const job = await deps.jobs.get(namespaceParam(req), nameParam(req, JOBS));
+      res.json(wantsTable(req) ? jobTable([job]) : job);
     })
     .patch((req, res) => patchJob(req, res, deps, limit))
     .delete((req, res) => deleteJob(req, res, deps, limit))

@@ -19,6 +19,7 @@ import { readDeleteOptions } from '../content.js';
 import { mapLimit } from '../jobs-gateway.js';
 import { boolParam, intParam, nameParam, namespaceParam, queryParam, rejectWatch } from '../params.js';
 import { BadRequest, NotFound, PODS } from '../status.js';
+import { podTable, wantsTable } from '../table.js';
 import { parseLabelSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -68,13 +69,9 @@ async function listPods(req: Request, res: Response, deps: RouteDeps, namespace:
     if (pin.uid) jobs = jobs.filter((j) => j.metadata.uid === pin.uid);
     pods = (await mapLimit(jobs, CONCURRENCY, (j) => jobPods(deps, j.metadata.namespace ?? '', j.metadata.name ?? ''))).flat();
   }
-  const list: PodList = {
-    apiVersion: 'v1',
-    kind: 'PodList',
-    metadata: { resourceVersion: '' },
-    items: pods.filter((p) => matchesLabelSelector(selector, p.metadata.labels ?? {})),
-  };
-  res.json(list);
+  const items = pods.filter((p) => matchesLabelSelector(selector, p.metadata.labels ?? {}));
+  const list: PodList = { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '' }, items };
+  res.json(wantsTable(req) ? podTable(items) : list);
 }
 
 /** Finds a pod and its Job by the pod's name; NotFound when no candidate Job has it. */
@@ -214,7 +211,8 @@ export function podsRouter(deps: RouteDeps): Router {
   router
     .route('/api/v1/namespaces/:namespace/pods/:pod')
     .get(async (req, res) => {
-      res.json((await findPod(deps, namespaceParam(req), nameParam(req, PODS, 'pod'))).pod);
+      const { pod } = await findPod(deps, namespaceParam(req), nameParam(req, PODS, 'pod'));
+      res.json(wantsTable(req) ? podTable([pod]) : pod);
     })
     .delete((req, res) => deletePod(req, res, deps))
     .all(methodNotAllowed);
