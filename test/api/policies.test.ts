@@ -87,7 +87,6 @@ describe('pod failure policy', () => {
     await create(
       jobManifest({
         name,
-        command: sh('if [ -f "$MARK" ]; then exit 0; fi; touch "$MARK"; exit 3'),
         spec: { backoffLimit: 0, podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [3] } }] } },
         podSpec: {
           containers: [
@@ -212,5 +211,30 @@ describe('ttlSecondsAfterFinished', () => {
     await waitFor(name, 'Complete');
     const again = await api.request('GET', `${JOBS}/${name}`);
     expect(again.status).toBe(200);
+  });
+});
+
+describe('visible backoff', () => {
+  it('when a failed pod waits out its backoff, then the Job says when the next attempt starts', async () => {
+    const slow = await startTestApi(stack, { config: { backoffBaseSeconds: 30, backoffMaxSeconds: 360 } });
+    try {
+      const name = uniqueName('visible-backoff');
+      const res = await slow.request('POST', JOBS, { body: jobManifest({ name, command: sh('exit 1'), spec: { backoffLimit: 3 } }) });
+      expect(res.status).toBe(201);
+      const waiting = await poll(
+        () => slow.request('GET', `${JOBS}/${name}`),
+        (r) => r.json?.status?.failed === 1,
+        { what: `${name} to record its first failure` },
+      );
+      const next = waiting.json.metadata.annotations?.['kjob.dev/next-attempt-time'];
+      expect(next, 'annotation kjob.dev/next-attempt-time').toBeTruthy();
+      const podFinished = Date.parse((await pods(name))[0].status.containerStatuses[0].state.terminated.finishedAt);
+      expect(Date.parse(next) - podFinished).toBeGreaterThanOrEqual(29_000);
+      expect(Date.parse(next) - podFinished).toBeLessThanOrEqual(31_000);
+      expect(waiting.json.status.active).toBe(0);
+      expect((await slow.request('DELETE', `${JOBS}/${name}`)).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
   });
 });
