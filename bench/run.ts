@@ -18,7 +18,7 @@ import { createLogger, silentLogger } from '../src/log.js';
 import { findTemporalBinary } from '../src/temporal/cli-binary.js';
 import { connectClient, connectNative } from '../src/temporal/connection.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
-import { createKjobWorker } from '../src/temporal/worker.js';
+import { createKjobWorker, installTemporalLogging } from '../src/temporal/worker.js';
 import { JOB_WORKFLOW_TYPE, jobQuery, workflowIdFor } from '../src/workflows/definitions.js';
 import { manifest, storedJob } from '../test/support/jobs.js';
 
@@ -37,14 +37,9 @@ async function runJob(client: Client, config: Config, raw: ReturnType<typeof man
     const j = await handle.query(jobQuery);
     if ((j.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) {
       const ms = performance.now() - t0;
-      let runs = 1;
-      let runId = (await handle.describe()).runId;
-      while (runId !== handle.firstExecutionRunId) {
-        runs++;
-        const d = await client.workflow.getHandle(handle.workflowId, runId).describe();
-        runId = (d.raw.workflowExecutionInfo?.parentExecution?.runId as string) ?? handle.firstExecutionRunId;
-        if (runs > 10_000) break;
-      }
+      // Every run of the Job's workflow id (continue-as-new closes one and starts the next).
+      let runs = 0;
+      for await (const _ of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs++;
       return { ms, runs, status: j.status };
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -57,6 +52,7 @@ function percentile(xs: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
+  installTemporalLogging(createLogger({ level: 'warn' }), 'WARN');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kjob-bench-'));
   const binary = await findTemporalBinary({ cliPath: null, envPath: process.env.PATH });
   const server = await startDevServer({ binary, dataDir, port: 0, uiPort: null, namespace: 'default', log: createLogger({ level: 'warn' }) });

@@ -17,7 +17,7 @@ import { createLogger, silentLogger } from '../src/log.js';
 import { findTemporalBinary, PROJECT_ROOT } from '../src/temporal/cli-binary.js';
 import { connectClient, connectNative } from '../src/temporal/connection.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
-import { createKjobWorker } from '../src/temporal/worker.js';
+import { createKjobWorker, installTemporalLogging } from '../src/temporal/worker.js';
 import { JOB_WORKFLOW_TYPE, deleteJobUpdate, jobQuery, resumeSignal, suspendSignal, workflowIdFor } from '../src/workflows/definitions.js';
 import { manifest, storedJob } from '../test/support/jobs.js';
 
@@ -25,6 +25,7 @@ const prefix = process.argv[2] ?? 'v1';
 const out = path.join(PROJECT_ROOT, 'test/replay/histories');
 
 async function main(): Promise<void> {
+  installTemporalLogging(createLogger({ level: 'warn' }), 'WARN');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kjob-record-'));
   const binary = await findTemporalBinary({ cliPath: null, envPath: process.env.PATH });
   const server = await startDevServer({ binary, dataDir, port: 0, uiPort: null, namespace: 'default', log: createLogger({ level: 'warn' }) });
