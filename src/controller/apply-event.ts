@@ -110,6 +110,8 @@ export function applyEvent(ctx: Ctx, event: JobEvent): void {
       // Like a pod on a lost node: Failed with a DisruptionTarget condition (reference §24).
       p.conditions = p.conditions.filter((c) => c.type !== 'DisruptionTarget');
       p.conditions.push({ type: 'DisruptionTarget', status: 'True', reason: WORKER_LOST_REASON, message, lastTransitionTime: env.now });
+      // What the node controller's taint manager reports for a pod on a lost node, about the pod.
+      recordEvent(ctx, 'Warning', WORKER_LOST_REASON, `Worker ${p.nodeName ?? '(not yet known)'} lost: ${message}`, { kind: 'Pod', name: p.name });
       return;
     }
     case 'podStartFailed': {

@@ -3,7 +3,7 @@
  * podNotStarted, podStartFailed (reference §6, §8, §18, §24).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { jobPhase, reconcile, renderJob, renderPods } from '../../src/controller/index.js';
+import { jobPhase, reconcile, renderEvents, renderJob, renderPods } from '../../src/controller/index.js';
 import { aJob, aRun, counterSuffix, podLost, podNotStarted, podRunning, podStartFailed, scale, T0 } from '../support/builders.js';
 import { expectPlainJsonStates } from '../support/plain-json.js';
 
@@ -84,6 +84,13 @@ describe('pods that end without an exit of their own', () => {
       expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'WorkerLost', message: 'worker 1@host stopped heartbeating' }),
     );
     expect(run.state.conditions.map((c) => c.reason)).toEqual(['BackoffLimitExceeded', 'BackoffLimitExceeded']);
+    expect(renderEvents(run.state)).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'WorkerLost',
+        involvedObject: expect.objectContaining({ kind: 'Pod', name: a.name }),
+      }),
+    );
   });
 
   it('uses a default message for a lost worker', () => {
