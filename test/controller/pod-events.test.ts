@@ -88,7 +88,7 @@ describe('pods that end without an exit of their own', () => {
       expect.objectContaining({
         type: 'Warning',
         reason: 'WorkerLost',
-        involvedObject: expect.objectContaining({ kind: 'Pod', name: a.name }),
+        involvedObject: expect.objectContaining({ kind: 'Pod', name: a }),
       }),
     );
   });
