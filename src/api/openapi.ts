@@ -29,6 +29,9 @@ const POD_NAME = pathParam('pod', 'the pod name (`<job>-<random>` or `<job>-<ind
 const LABEL_SELECTOR = queryParam('labelSelector', 'string', 'Kubernetes label selector, e.g. `job-name=pi` or `app in (a,b),!legacy`');
 const FIELD_SELECTOR = queryParam('fieldSelector', 'string', 'Kubernetes field selector, e.g. `involvedObject.name=pi`');
 const DRY_RUN = queryParam('dryRun', 'string', '`All`: validate and default, change nothing');
+const WATCH = queryParam('watch', 'boolean', 'stream ADDED/MODIFIED/DELETED watch events, one JSON object per line (kjob polls every second)');
+const TIMEOUT_SECONDS = queryParam('timeoutSeconds', 'integer', 'end the watch after this many seconds (at most 1800)');
+const LIST_PARAMS = [LABEL_SELECTOR, FIELD_SELECTOR, WATCH, TIMEOUT_SECONDS];
 const FIELD_VALIDATION = queryParam('fieldValidation', 'string', '`Strict` (unknown fields are an error), `Warn` (default: Warning headers) or `Ignore`');
 
 const errors = (...codes: number[]) =>
@@ -101,7 +104,7 @@ export function openApiDocument(): Schema {
       '/apis/batch/v1/namespaces/{namespace}/jobs': {
         parameters: [NAMESPACE],
         get: op('List the Jobs of a namespace', 'listNamespacedJob', {
-          parameters: [LABEL_SELECTOR, FIELD_SELECTOR],
+          parameters: LIST_PARAMS,
           responses: { '200': { description: 'JobList', content: json(ref('JobList')) }, ...errors(400, 404) },
         }),
         post: op('Create a Job from a manifest (JSON or YAML)', 'createNamespacedJob', {
@@ -115,7 +118,7 @@ export function openApiDocument(): Schema {
       },
       '/apis/batch/v1/jobs': {
         get: op('List the Jobs of all namespaces', 'listJobForAllNamespaces', {
-          parameters: [LABEL_SELECTOR, FIELD_SELECTOR],
+          parameters: LIST_PARAMS,
           responses: { '200': { description: 'JobList', content: json(ref('JobList')) }, ...errors(400) },
         }),
       },
@@ -148,13 +151,13 @@ export function openApiDocument(): Schema {
       '/api/v1/namespaces/{namespace}/pods': {
         parameters: [NAMESPACE],
         get: op("List pods (a Job's pods with labelSelector=job-name=<job>)", 'listNamespacedPod', {
-          parameters: [LABEL_SELECTOR],
+          parameters: LIST_PARAMS,
           responses: { '200': { description: 'PodList', content: json(ref('PodList')) }, ...errors(400, 404) },
         }),
       },
       '/api/v1/pods': {
         get: op('List the pods of all namespaces', 'listPodForAllNamespaces', {
-          parameters: [LABEL_SELECTOR],
+          parameters: LIST_PARAMS,
           responses: { '200': { description: 'PodList', content: json(ref('PodList')) }, ...errors(400) },
         }),
       },
@@ -188,13 +191,13 @@ export function openApiDocument(): Schema {
       '/api/v1/namespaces/{namespace}/events': {
         parameters: [NAMESPACE],
         get: op('List the events of Jobs and pods', 'listNamespacedEvent', {
-          parameters: [FIELD_SELECTOR],
+          parameters: [FIELD_SELECTOR, WATCH, TIMEOUT_SECONDS],
           responses: { '200': { description: 'EventList', content: json(ref('EventList')) }, ...errors(400, 404) },
         }),
       },
       '/api/v1/events': {
         get: op('List the events of all namespaces', 'listEventForAllNamespaces', {
-          parameters: [FIELD_SELECTOR],
+          parameters: [FIELD_SELECTOR, WATCH, TIMEOUT_SECONDS],
           responses: { '200': { description: 'EventList', content: json(ref('EventList')) }, ...errors(400) },
         }),
       },

@@ -89,11 +89,6 @@ export function fieldValidationParam(req: Request): FieldValidation {
   throw new BadRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got ${JSON.stringify(raw)}`);
 }
 
-/** `watch=true` streams in Kubernetes; kjob has no watch, so say so instead of answering once. */
-export function rejectWatch(req: Request): void {
-  if (boolParam(req, 'watch')) throw new BadRequest('watch is not supported by kjob; poll the list instead');
-}
-
 /**
  * Adds `Warning: 299 - "<text>"` headers (RFC 7234 warn-code 299, as the API server's
  * warning.AddWarning). Quotes and backslashes are escaped; non-ASCII is \u-escaped because header

@@ -278,12 +278,76 @@ describe('GET jobs (list)', () => {
     { name: 'an invalid label value', query: 'labelSelector=app%3D-bad-' },
     { name: 'an unsupported field', query: 'fieldSelector=spec.parallelism%3D1' },
     { name: 'a malformed fieldSelector', query: 'fieldSelector=nonsense' },
-    { name: 'watch=true', query: 'watch=true' },
+    { name: 'a negative timeoutSeconds on a watch', query: 'watch=true&timeoutSeconds=-1' },
   ];
   it.each(badSelectors)('when the list has $name, then 400 BadRequest', async ({ query }) => {
     const res = await api.request('GET', `${JOBS}?${query}`);
     expect(res.status, res.text).toBe(400);
     expect(res.json.reason).toBe('BadRequest');
+  });
+});
+
+describe('GET jobs?watch=true', () => {
+  /** Reads newline-delimited watch events until `until` holds for the events so far. */
+  async function watchUntil(path: string, accept: string | undefined, until: (events: any[]) => boolean) {
+    const abort = new AbortController();
+    const res = await fetch(api.baseUrl + path, { signal: abort.signal, headers: accept ? { accept } : {} });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const events: any[] = [];
+    let buffered = '';
+    try {
+      while (!until(events)) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(value, { stream: true });
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          events.push(JSON.parse(buffered.slice(0, nl)));
+          buffered = buffered.slice(nl + 1);
+        }
+      }
+    } finally {
+      abort.abort();
+    }
+    return events;
+  }
+
+  it('when a watched Job runs, completes and is deleted, then ADDED, MODIFIED and DELETED events arrive', async () => {
+    const name = uniqueName('watched');
+    await createJob(jobManifest({ name, command: ['sleep', '1'] }));
+    const path = `${JOBS}?watch=true&timeoutSeconds=30&fieldSelector=metadata.name%3D${name}`;
+    let deleted = false;
+    const events = await watchUntil(path, undefined, (evs) => {
+      const complete = evs.some((e) => e.type === 'MODIFIED' && hasCondition(e.object, 'Complete'));
+      if (complete && !deleted) {
+        deleted = true;
+        void api.request('DELETE', `${JOBS}/${name}`);
+      }
+      return evs.some((e) => e.type === 'DELETED');
+    });
+    expect(events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'Job', metadata: { name } } });
+    expect(events.some((e) => e.type === 'MODIFIED' && hasCondition(e.object, 'Complete'))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'DELETED', object: { metadata: { name } } });
+    expect(events.every((e) => e.object.metadata.name === name)).toBe(true);
+  });
+
+  it('when kubectl watches with a Table Accept header, then each event carries a one-row Table', async () => {
+    const name = uniqueName('wtable');
+    await createJob(sleeper(name));
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+    const [first] = await watchUntil(`${JOBS}?watch=true&fieldSelector=metadata.name%3D${name}`, accept, (evs) => evs.length > 0);
+    expect(first).toMatchObject({ type: 'ADDED', object: { kind: 'Table', apiVersion: 'meta.k8s.io/v1' } });
+    expect(first.object.rows).toHaveLength(1);
+    expect(first.object.rows[0].cells.slice(0, 3)).toEqual([name, 'Running', '0/1']);
+  });
+
+  it('when timeoutSeconds passes, then the server ends the watch', async () => {
+    const started = Date.now();
+    const res = await fetch(`${api.baseUrl}${JOBS}?watch=true&timeoutSeconds=1&fieldSelector=metadata.name%3Dnobody`);
+    expect(await res.text()).toBe('');
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 

@@ -7,8 +7,9 @@ import { Router, type Request, type Response } from 'express';
 import type { EventList, KubeEvent } from '../../spec/types.js';
 import { mapLimit } from '../jobs-gateway.js';
 import { matchesFieldSelector } from '../../spec/labels.js';
-import { isDnsSubdomain, namespaceParam, rejectWatch } from '../params.js';
+import { boolParam, isDnsSubdomain, namespaceParam } from '../params.js';
 import { eventTable, wantsTable } from '../table.js';
+import { serveWatch } from '../watch.js';
 import { parseFieldSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { candidateJobNames } from './pods.js';
@@ -37,20 +38,21 @@ const EVENT_FIELDS = Object.keys(
 );
 
 async function listEvents(req: Request, res: Response, deps: RouteDeps, namespace: string | null): Promise<void> {
-  rejectWatch(req);
   const selector = parseFieldSelectorParam(req, EVENT_FIELDS);
   const named = selector.find((t) => t.field === 'involvedObject.name' && t.operator !== '!=')?.value;
-  let sources: Array<{ namespace: string; name: string }>;
-  if (named !== undefined && namespace !== null) {
-    // The object is the Job itself or one of its pods.
-    sources = [...new Set([named, ...candidateJobNames(named)])].filter(isDnsSubdomain).map((name) => ({ namespace, name }));
-  } else {
-    sources = (await deps.jobs.list(namespace)).map((j) => ({ namespace: j.metadata.namespace ?? '', name: j.metadata.name ?? '' }));
-  }
-  const lists = await mapLimit(sources, CONCURRENCY, (s) => deps.jobs.events(s.namespace, s.name));
-  const items = lists
-    .flatMap((l) => l?.items ?? [])
-    .filter((e) => matchesFieldSelector(selector, eventFields(e)));
+  const load = async () => {
+    let sources: Array<{ namespace: string; name: string }>;
+    if (named !== undefined && namespace !== null) {
+      // The object is the Job itself or one of its pods.
+      sources = [...new Set([named, ...candidateJobNames(named)])].filter(isDnsSubdomain).map((name) => ({ namespace, name }));
+    } else {
+      sources = (await deps.jobs.list(namespace)).map((j) => ({ namespace: j.metadata.namespace ?? '', name: j.metadata.name ?? '' }));
+    }
+    const lists = await mapLimit(sources, CONCURRENCY, (s) => deps.jobs.events(s.namespace, s.name));
+    return lists.flatMap((l) => l?.items ?? []).filter((e) => matchesFieldSelector(selector, eventFields(e)));
+  };
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => eventTable(items) : null });
+  const items = await load();
   const list: EventList = { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: '' }, items };
   res.json(wantsTable(req) ? eventTable(items) : list);
 }

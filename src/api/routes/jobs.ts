@@ -31,11 +31,11 @@ import {
   nameParam,
   namespaceParam,
   queryParam,
-  rejectWatch,
   type FieldValidation,
 } from '../params.js';
 import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../patch.js';
 import { jobTable, wantsTable } from '../table.js';
+import { serveWatch } from '../watch.js';
 import { ApiError, BadRequest, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus } from '../status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -130,12 +130,14 @@ function jobFields(job: Job): Record<(typeof JOB_FIELDS)[number], string> {
 }
 
 async function listJobs(req: Request, res: Response, { jobs }: RouteDeps, namespace: string | null): Promise<void> {
-  rejectWatch(req);
   const labelSelector = parseLabelSelectorParam(req);
   const fieldSelector = parseFieldSelectorParam(req, JOB_FIELDS);
-  const items = (await jobs.list(namespace)).filter(
-    (job) => matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, jobFields(job)),
-  );
+  const load = async () =>
+    (await jobs.list(namespace)).filter(
+      (job) => matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, jobFields(job)),
+    );
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => jobTable(items) : null });
+  const items = await load();
   const list: JobList = { apiVersion: 'batch/v1', kind: 'JobList', metadata: { resourceVersion: '' }, items };
   res.json(wantsTable(req) ? jobTable(items) : list);
 }

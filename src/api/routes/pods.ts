@@ -4,7 +4,7 @@
  * not stored anywhere but in their Job's workflow, so every lookup goes through the owning Job.
  */
 import { Router, type Request, type Response } from 'express';
-import { matchesLabelSelector, type Selector } from '../../spec/labels.js';
+import { matchesFieldSelector, matchesLabelSelector, type Selector } from '../../spec/labels.js';
 import {
   LABEL_CONTROLLER_UID,
   LABEL_JOB_NAME,
@@ -17,10 +17,11 @@ import {
 import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogOptions } from '../../storage/pod-logs.js';
 import { readDeleteOptions } from '../content.js';
 import { mapLimit } from '../jobs-gateway.js';
-import { boolParam, intParam, nameParam, namespaceParam, queryParam, rejectWatch } from '../params.js';
+import { boolParam, intParam, nameParam, namespaceParam, queryParam } from '../params.js';
 import { BadRequest, NotFound, PODS } from '../status.js';
 import { podTable, wantsTable } from '../table.js';
-import { parseLabelSelectorParam, type RouteDeps } from './jobs.js';
+import { serveWatch } from '../watch.js';
+import { parseFieldSelectorParam, parseLabelSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 const CONCURRENCY = 16;
@@ -56,20 +57,36 @@ async function jobPods(deps: RouteDeps, namespace: string, name: string): Promis
   return (await deps.jobs.pods(namespace, name))?.pods.items ?? [];
 }
 
+/** The fields a Pod field selector can use here (a subset of core/v1's pod field labels). */
+const POD_FIELDS = ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase'] as const;
+
+function podFields(pod: Pod): Record<(typeof POD_FIELDS)[number], string> {
+  return {
+    'metadata.name': pod.metadata.name ?? '',
+    'metadata.namespace': pod.metadata.namespace ?? '',
+    'spec.nodeName': pod.spec.nodeName ?? '',
+    'status.phase': pod.status.phase,
+  };
+}
+
 async function listPods(req: Request, res: Response, deps: RouteDeps, namespace: string | null): Promise<void> {
-  rejectWatch(req);
   const selector = parseLabelSelectorParam(req);
+  const fieldSelector = parseFieldSelectorParam(req, POD_FIELDS);
   const pin = pinnedJob(selector);
-  let pods: Pod[];
-  if (pin.name && namespace !== null) {
-    pods = await jobPods(deps, namespace, pin.name);
-  } else {
-    let jobs: Job[] = await deps.jobs.list(namespace);
-    if (pin.name) jobs = jobs.filter((j) => j.metadata.name === pin.name);
-    if (pin.uid) jobs = jobs.filter((j) => j.metadata.uid === pin.uid);
-    pods = (await mapLimit(jobs, CONCURRENCY, (j) => jobPods(deps, j.metadata.namespace ?? '', j.metadata.name ?? ''))).flat();
-  }
-  const items = pods.filter((p) => matchesLabelSelector(selector, p.metadata.labels ?? {}));
+  const load = async () => {
+    let pods: Pod[];
+    if (pin.name && namespace !== null) {
+      pods = await jobPods(deps, namespace, pin.name);
+    } else {
+      let jobs: Job[] = await deps.jobs.list(namespace);
+      if (pin.name) jobs = jobs.filter((j) => j.metadata.name === pin.name);
+      if (pin.uid) jobs = jobs.filter((j) => j.metadata.uid === pin.uid);
+      pods = (await mapLimit(jobs, CONCURRENCY, (j) => jobPods(deps, j.metadata.namespace ?? '', j.metadata.name ?? ''))).flat();
+    }
+    return pods.filter((p) => matchesLabelSelector(selector, p.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, podFields(p)));
+  };
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => podTable(items) : null });
+  const items = await load();
   const list: PodList = { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '' }, items };
   res.json(wantsTable(req) ? podTable(items) : list);
 }
