@@ -5,6 +5,7 @@ import type {
   ContainerStatus,
   PodFailurePolicy,
   PodFailurePolicyAction,
+  PodFailurePolicyRule,
   PodFailurePolicyOnExitCodesRequirement,
   PodFailurePolicyOnPodConditionsPattern,
 } from '../spec/types.js';
@@ -70,39 +71,30 @@ export function matchPodFailurePolicy(
 ): PodFailurePolicyMatch {
   if (!policy) return NO_MATCH;
   for (const [index, rule] of policy.rules.entries()) {
-    if (rule.onExitCodes) {
-      const cs = matchOnExitCodes(pod, rule.onExitCodes);
-      if (!cs) continue;
-      switch (rule.action) {
-        case 'Ignore':
-          return { action: 'Ignore', countFailed: false, message: null };
-        case 'FailIndex':
-        case 'Count':
-          return { action: rule.action, countFailed: true, message: null };
-        case 'FailJob':
-          return {
-            action: 'FailJob',
-            countFailed: true,
-            message: `Container ${cs.name} for pod ${namespace}/${pod.name} failed with exit code ${cs.exitCode} matching FailJob rule at index ${index}`,
-          };
-      }
-    } else if (rule.onPodConditions) {
-      const cond = matchOnPodConditions(pod.conditions, rule.onPodConditions);
-      if (!cond) continue;
-      switch (rule.action) {
-        case 'Ignore':
-          return { action: 'Ignore', countFailed: false, message: null };
-        case 'FailIndex':
-        case 'Count':
-          return { action: rule.action, countFailed: true, message: null };
-        case 'FailJob':
-          return {
-            action: 'FailJob',
-            countFailed: true,
-            message: `Pod ${namespace}/${pod.name} has condition ${cond.type} matching FailJob rule at index ${index}`,
-          };
-      }
+    const matched = describeMatch(rule, pod, namespace, index);
+    if (matched === null) continue;
+    switch (rule.action) {
+      case 'Ignore':
+        return { action: 'Ignore', countFailed: false, message: null };
+      case 'FailIndex':
+      case 'Count':
+        return { action: rule.action, countFailed: true, message: null };
+      case 'FailJob':
+        return { action: 'FailJob', countFailed: true, message: matched };
     }
   }
   return NO_MATCH;
+}
+
+/** The FailJob message for a rule that matches the pod (upstream's wording per requirement), else null. */
+function describeMatch(rule: PodFailurePolicyRule, pod: PodRecord, namespace: string, index: number): string | null {
+  if (rule.onExitCodes) {
+    const cs = matchOnExitCodes(pod, rule.onExitCodes);
+    return cs ? `Container ${cs.name} for pod ${namespace}/${pod.name} failed with exit code ${cs.exitCode} matching FailJob rule at index ${index}` : null;
+  }
+  if (rule.onPodConditions) {
+    const cond = matchOnPodConditions(pod.conditions, rule.onPodConditions);
+    return cond ? `Pod ${namespace}/${pod.name} has condition ${cond.type} matching FailJob rule at index ${index}` : null;
+  }
+  return null;
 }
