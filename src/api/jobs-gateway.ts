@@ -230,22 +230,22 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
       { key: SA_LABELS, value: labelTerms(job.metadata.labels) },
     ];
     try {
-      await live.withDeadline(Date.now() + queryTimeoutMs, () => client.workflow.start(JOB_WORKFLOW_TYPE, {
-        workflowId: workflowIdFor(namespace, name),
-        taskQueue: config.taskQueue,
-        args: [input],
-        // A deleted Job's name is free again once its workflow has ended (Kubernetes frees the
-        // name when the object is removed); a live workflow with the id means the Job exists.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: searchAttributes,
-      }));
+      await call(JOBS, name, () =>
+        client.workflow.start(JOB_WORKFLOW_TYPE, {
+          workflowId: workflowIdFor(namespace, name),
+          taskQueue: config.taskQueue,
+          args: [input],
+          // A deleted Job's name is free again once its workflow has ended (Kubernetes frees the
+          // name when the object is removed); a live workflow with the id means the Job exists.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          workflowIdConflictPolicy: 'FAIL',
+          typedSearchAttributes: searchAttributes,
+        }),
+      );
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        const existing = await queryJob(namespace, name).catch(() => null);
-        throw new AlreadyExists(JOBS, name, existing?.metadata.deletionTimestamp !== undefined);
-      }
-      throw mapTemporalError(err, JOBS, name);
+      if (!(err instanceof AlreadyExists)) throw err;
+      const existing = await queryJob(namespace, name).catch(() => null);
+      throw new AlreadyExists(JOBS, name, existing?.metadata.deletionTimestamp !== undefined);
     }
     remember(job);
     log.info('job created', { namespace, job: name, uid: job.metadata.uid });
@@ -281,9 +281,11 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
       else if (namespace === null || r.namespace === namespace) ids.set(id, { namespace: r.namespace, name: r.name });
     }
     const jobs = await mapLimit([...ids.values()], QUERY_CONCURRENCY, (j) => find(j.namespace, j.name));
+    // Sorted by namespace, then name, in byte order (the order of the API server's storage keys).
+    const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
     return jobs
       .filter((j): j is Job => j !== null)
-      .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+      .sort((a, b) => cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name ?? '', b.metadata.name ?? ''));
   }
 
   async function update(job: StoredJob): Promise<Job> {
