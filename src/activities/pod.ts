@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { PodResult, RunPodInput } from '../spec/pod-run.js';
+import { waitingContainerStatus } from '../spec/container-status.js';
 import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus } from '../spec/types.js';
 import { podWorkDir, resolveWorkingDir, validContainerName, type PodRef } from '../storage/pod-files.js';
 import { ContainerLogWriter, readLogTail } from '../storage/pod-logs.js';
@@ -38,19 +39,6 @@ type Kind = 'init' | 'main';
 /** Kubernetes time format for container states: RFC3339 with seconds. */
 function k8sTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function initialStatus(c: Container, waitingReason: string): ContainerStatus {
-  return {
-    name: c.name,
-    image: c.image ?? '',
-    imageID: '',
-    ready: false,
-    started: false,
-    restartCount: 0,
-    state: { waiting: { reason: waitingReason } },
-    lastState: {},
-  };
 }
 
 /** The SDK cancels running activities with reason `WORKER_SHUTDOWN` when the worker stops. */
@@ -92,8 +80,8 @@ class PodAttempt {
     const spec = input.spec;
     this.ref = { dataDir: deps.dataDir, namespace: input.namespace, jobUid: input.jobUid, podName: input.podName };
     const hasInit = (spec.initContainers ?? []).length > 0;
-    this.initStatuses = (spec.initContainers ?? []).map((c) => initialStatus(c, 'PodInitializing'));
-    this.statuses = spec.containers.map((c) => initialStatus(c, hasInit ? 'PodInitializing' : 'ContainerCreating'));
+    this.initStatuses = (spec.initContainers ?? []).map((c) => waitingContainerStatus(c, 'PodInitializing'));
+    this.statuses = spec.containers.map((c) => waitingContainerStatus(c, hasInit ? 'PodInitializing' : 'ContainerCreating'));
     this.fields = { namespace: input.namespace, job: input.jobName, pod: input.podName };
     this.reporter = new StatusReporter((r) => deps.reportStatus(input.workflowId, r), deps.log, this.fields);
     this.downward = {

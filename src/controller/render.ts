@@ -6,7 +6,6 @@ import {
   JOB_API_VERSION,
   JOB_KIND,
   NEXT_ATTEMPT_ANNOTATION,
-  type ContainerStatus,
   type Job,
   type JobCondition,
   type JobStatus,
@@ -15,6 +14,7 @@ import {
   type Pod,
   type PodCondition,
 } from '../spec/types.js';
+import { waitingContainerStatus } from '../spec/container-status.js';
 import type { JobPhase } from './actions.js';
 import { clone } from './clone.js';
 import { hasTrueCondition } from './conditions.js';
@@ -106,19 +106,6 @@ function ownerReference(state: JobState): OwnerReference {
   };
 }
 
-/** Containers that have not reported yet are shown waiting, as the kubelet does. */
-function waitingStatuses(names: Array<{ name: string; image?: string }>): ContainerStatus[] {
-  return names.map((c) => ({
-    name: c.name,
-    image: c.image ?? '',
-    imageID: '',
-    ready: false,
-    started: false,
-    restartCount: 0,
-    state: { waiting: { reason: 'ContainerCreating' } },
-    lastState: {},
-  }));
-}
 
 function podConditions(p: PodRecord): PodCondition[] {
   const out: PodCondition[] = [];
@@ -152,7 +139,7 @@ function renderPod(state: JobState, p: PodRecord): Pod {
     metadata.deletionTimestamp = iso(p.deletion.at + p.deletion.gracePeriodSeconds * 1000);
     metadata.deletionGracePeriodSeconds = p.deletion.gracePeriodSeconds;
   }
-  const containerStatuses = p.containerStatuses.length > 0 || isTerminal(p) ? p.containerStatuses : waitingStatuses(template.containers);
+  const containerStatuses = p.containerStatuses.length > 0 || isTerminal(p) ? p.containerStatuses : template.containers.map((c) => waitingContainerStatus(c, 'ContainerCreating'));
   const status: Pod['status'] = { phase: p.phase, conditions: podConditions(p), containerStatuses };
   if (p.initContainerStatuses.length > 0) status.initContainerStatuses = p.initContainerStatuses;
   if (p.startedAt !== null) status.startTime = iso(p.startedAt);
