@@ -8,18 +8,11 @@
  *   npm run bench -- [N=10] [C=200] [P=20] [L=1000]
  * Prints one JSON line per result.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { jobSettingsFrom, loadConfig, type Config } from '../src/config.js';
-import { createLogger, silentLogger } from '../src/log.js';
-import { findTemporalBinary } from '../src/temporal/cli-binary.js';
-import { connectClient, connectNative } from '../src/temporal/connection.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
-import { createKjobWorker, installTemporalLogging } from '../src/temporal/worker.js';
+import { randomUUID } from 'node:crypto';
+import { jobSettingsFrom, type Config } from '../src/config.js';
 import { JOB_WORKFLOW_TYPE, jobQuery, workflowIdFor } from '../src/workflows/definitions.js';
+import { startThrowawayStack } from '../scripts/throwaway-stack.js';
 import { manifest, storedJob } from '../test/support/jobs.js';
 
 const [N = 10, C = 200, P = 20, L = 1000] = process.argv.slice(2).map(Number);
@@ -52,15 +45,8 @@ function percentile(xs: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  installTemporalLogging(createLogger({ level: 'warn' }), 'WARN');
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kjob-bench-'));
-  const binary = await findTemporalBinary({ cliPath: null, envPath: process.env.PATH });
-  const server = await startDevServer({ binary, dataDir, port: 0, uiPort: null, namespace: 'default', log: createLogger({ level: 'warn' }) });
-  const config: Config = Object.freeze({ ...loadConfig({}), temporalAddress: server.address, dataDir, taskQueue: `bench-${randomUUID().slice(0, 6)}` });
-  const { client, close } = await connectClient(config, server.address);
-  const connection = await connectNative(config, server.address);
-  const worker = await createKjobWorker({ config, connection, client, log: silentLogger });
-  const running = worker.run();
+  const stack = await startThrowawayStack('bench');
+  const { client, config } = stack;
   const id = () => randomUUID().slice(0, 6);
 
   // Warm-up (workflow bundle caches, first activity).
@@ -76,12 +62,7 @@ async function main(): Promise<void> {
   const large = await runJob(client, config, manifest(`large-${id()}`, 'true', { completionMode: 'Indexed', completions: L, parallelism: 50 }));
   console.log(JSON.stringify({ bench: 'large indexed job', completions: L, parallelism: 50, seconds: +(large.ms / 1000).toFixed(2), podsPerSecond: +(L / (large.ms / 1000)).toFixed(1), workflowRuns: large.runs, status: large.status }));
 
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await close();
-  await server.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stack.stop();
 }
 
 main().catch((err: unknown) => {

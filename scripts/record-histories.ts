@@ -6,43 +6,28 @@
  *
  *   npx tsx scripts/record-histories.ts [prefix]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
-import { jobSettingsFrom, loadConfig } from '../src/config.js';
-import { createLogger, silentLogger } from '../src/log.js';
-import { findTemporalBinary, PROJECT_ROOT } from '../src/temporal/cli-binary.js';
-import { connectClient, connectNative } from '../src/temporal/connection.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
-import { createKjobWorker, installTemporalLogging } from '../src/temporal/worker.js';
+import { jobSettingsFrom } from '../src/config.js';
+import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
 import { JOB_WORKFLOW_TYPE, deleteJobUpdate, jobQuery, resumeSignal, suspendSignal, workflowIdFor } from '../src/workflows/definitions.js';
+import { startThrowawayStack } from './throwaway-stack.js';
 import { manifest, storedJob } from '../test/support/jobs.js';
 
 const prefix = process.argv[2] ?? 'v1';
 const out = path.join(PROJECT_ROOT, 'test/replay/histories');
 
 async function main(): Promise<void> {
-  installTemporalLogging(createLogger({ level: 'warn' }), 'WARN');
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kjob-record-'));
-  const binary = await findTemporalBinary({ cliPath: null, envPath: process.env.PATH });
-  const server = await startDevServer({ binary, dataDir, port: 0, uiPort: null, namespace: 'default', log: createLogger({ level: 'warn' }) });
-  const config = Object.freeze({
-    ...loadConfig({}),
-    temporalAddress: server.address,
-    dataDir,
-    taskQueue: `record-${randomUUID().slice(0, 6)}`,
+  const stack = await startThrowawayStack('record', {
     backoffBaseSeconds: 0.05,
     backoffMaxSeconds: 1,
     restartBackoffMaxSeconds: 0.2,
     podHeartbeatTimeoutSeconds: 3,
   });
-  const { client, close } = await connectClient(config, server.address);
-  const connection = await connectNative(config, server.address);
-  const worker = await createKjobWorker({ config, connection, client, log: silentLogger });
-  const running = worker.run();
+  const { client, config, binary } = stack;
+  const server = { address: stack.address };
 
   const scenarios: Array<{ name: string; raw: ReturnType<typeof manifest>; during?: (id: string) => Promise<void> }> = [
     { name: 'parallel-complete', raw: manifest('parallel-complete', 'echo ok', { completions: 4, parallelism: 2 }) },
@@ -90,12 +75,7 @@ async function main(): Promise<void> {
     console.log(`recorded ${file} (${events} events)`);
   }
 
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await close();
-  await server.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stack.stop();
 }
 
 main().catch((err: unknown) => {
