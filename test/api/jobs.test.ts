@@ -412,6 +412,15 @@ describe('PATCH /apis/batch/v1/namespaces/{ns}/jobs/{name}', () => {
     expect(res.json.message).toBe(`the name of the object (other) does not match the name on the URL (${name})`);
   });
 
+  it('when a patch carries an unknown field, then it is dropped with a Warning header', async () => {
+    const name = uniqueName('pwarn');
+    await createJob(sleeper(name));
+    const res = await api.request('PATCH', `${JOBS}/${name}`, { body: { spec: { paralelism: 2 } }, contentType: 'application/merge-patch+json' });
+    expect(res.status, res.text).toBe(200);
+    expect(res.warnings).toEqual(['unknown field "spec.paralelism"']);
+    expect(res.json.spec.parallelism).toBe(1);
+  });
+
   it('when dryRun=All, then the patched Job is shown but not applied', async () => {
     const name = uniqueName('drypatch');
     await createJob(sleeper(name));

@@ -111,6 +111,15 @@ describe('pods', () => {
     for (const [i, line] of lines.entries()) expect(line).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z line ${i + 1}$`));
   });
 
+  it('when sinceSeconds is given, then only lines newer than that are returned', async () => {
+    expect((await api.request('GET', `${PODS}/${podName}/log?sinceSeconds=3600`)).text).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
+    // The lines were written once; a second later a one-second window holds none of them.
+    await poll(() => api.request('GET', `${PODS}/${podName}/log?sinceSeconds=1`), (r) => r.status === 200 && r.text === '', {
+      what: 'the one-second window to be empty',
+      timeoutMs: 5_000,
+    });
+  });
+
   const badLogQueries = [
     { name: 'tailLines=-1', query: '?tailLines=-1', message: /tailLines/ },
     { name: 'limitBytes=0', query: '?limitBytes=0', message: /limitBytes/ },
