@@ -253,22 +253,21 @@ function syncTtl(ctx: Ctx): void {
 /**
  * A deleted Job. Background/Foreground: its running pods are terminated (not counted: the Job is
  * going away); once none runs, the pods' data is removed and the workflow completes.
- * Orphan: kjob stops tracking at once and completes without touching the pods — as upstream, the
- * orphaned pods keep running with no owner (their attempts end when the worker notices their
- * workflow is gone); their data is left in place.
+ * Orphan: as upstream, the pods are left to run to their end with no owner: the Job is gone for
+ * the API at once, but the workflow stays until they exit on their own (ending it earlier would
+ * cancel their attempts, which notice a closed workflow on their next heartbeat), then removes
+ * their data (no Job is left to serve their logs) and completes. No new pod starts.
  */
 function syncDeletedJob(ctx: Ctx, before: JobState, event: JobEvent): void {
   const { s } = ctx;
   const deletion = s.deletion;
   if (deletion === null) return;
   const newlyDeleted = before.deletion === null;
-  if (deletion.propagationPolicy === 'Orphan') {
-    if (newlyDeleted || event.type === 'jobStarted') ctx.actions.push({ type: 'complete' });
-    return;
-  }
   s.pods = s.pods.map((p) => (p.counted === null && isTerminal(p) ? { ...p, counted: 'none' } : p));
-  for (const p of [...s.pods]) {
-    if (!isTerminal(p) && p.deletion === null) deletePod(ctx, p, 'JobDeleted');
+  if (deletion.propagationPolicy !== 'Orphan') {
+    for (const p of [...s.pods]) {
+      if (!isTerminal(p) && p.deletion === null) deletePod(ctx, p, 'JobDeleted');
+    }
   }
   const hadRunning = !before.pods.every(isTerminal);
   if (s.pods.every(isTerminal) && (newlyDeleted || hadRunning || event.type === 'jobStarted')) {

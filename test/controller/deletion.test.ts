@@ -37,11 +37,20 @@ describe('deleting the Job', () => {
     expect(run.actionsOf('cancelTimer')).toEqual([{ type: 'cancelTimer', timerId: 'ttl' }]);
   });
 
-  it('completes at once with Orphan and leaves the pods running', () => {
-    const run = aRun(aJob({ completions: 1 }));
+  it('leaves the pods running with Orphan, starts no new one, and completes once they exit on their own (§21)', () => {
+    const run = aRun(aJob({ completions: 2, parallelism: 1 }));
+    const a = run.active()[0]!;
     run.send(deleteJob('Orphan'));
     expect(run.actionsOf('terminatePod')).toEqual([]);
-    expect(run.actionsOf('removePodData')).toEqual([]);
+    expect(run.actionsOf('complete')).toEqual([]);
+    run.exit(a, 0);
+    expect(run.actionsOf('startPod', run.last)).toEqual([]);
+    expect(run.last.map((x) => x.type)).toEqual(expect.arrayContaining(['removePodData', 'complete']));
+  });
+
+  it('completes at once with Orphan when no pod runs', () => {
+    const run = aRun(aJob({ completions: 1, suspend: true }));
+    run.send(deleteJob('Orphan'));
     expect(run.actionsOf('complete')).toHaveLength(1);
   });
 

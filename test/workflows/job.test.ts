@@ -242,4 +242,17 @@ describe('job workflow', () => {
     const events = await started.handle.query(eventsQuery);
     expect(events.items.map((e) => e.reason)).toContain('BackoffLimitExceeded');
   }, 20_000);
+
+  it('when a running Job is deleted with Orphan, then its pod runs to its own end untouched and the workflow ends after it', async () => {
+    const dir = scratchDir('orphan');
+    const name = uniqueName('orphan');
+    const started = await startJob(stack, manifest(name, `while [ ! -f "${dir}/go" ]; do sleep 0.05; done; touch "${dir}/finished"`));
+    await started.waitFor((j) => j.status?.active === 1, 'one active pod');
+    const deleted = await started.handle.executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy: 'Orphan' }] });
+    expect(deleted.metadata.deletionTimestamp).toBeTruthy();
+    expect((await started.handle.describe()).status.name).toBe('RUNNING');
+    await import('node:fs').then((fs) => fs.writeFileSync(path.join(dir, 'go'), ''));
+    await started.handle.result();
+    expect(existsSync(path.join(dir, 'finished'))).toBe(true);
+  });
 });
