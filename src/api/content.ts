@@ -95,11 +95,33 @@ export async function readDeleteOptions(req: Request, limit: number): Promise<Re
   return body as Record<string, unknown>;
 }
 
-/** Parses a JSON body, turning syntax errors into 400 with the parser's message. */
+/**
+ * Deepest nesting accepted in a JSON body. A Job manifest is about 15 levels deep (pass-through
+ * objects add at most 32, see spec/decode.ts); anything far deeper is hostile, and would exhaust
+ * the stack of the recursive patch and serialization code (a 500 instead of a 400).
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Nesting depth of a parsed JSON value, measured without recursion; stops past `limit`. */
+export function jsonDepthExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Parses a JSON body, turning syntax errors and absurd nesting into 400. */
 export function parseJson(text: string, what: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new BadRequest(`error decoding ${what}: ${(err as Error).message}`);
   }
+  if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) throw new BadRequest(`error decoding ${what}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
 }

@@ -46,6 +46,23 @@ describe('400 BadRequest', () => {
     expectStatus(await api.request('POST', JOBS, { body, contentType }), 400, 'BadRequest');
   });
 
+  it('when the body nests absurdly deep, then 400 and the API keeps serving', async () => {
+    let deep = '1';
+    // Deep enough that recursive code (JSON.stringify, the merge patch) would overflow the stack.
+    for (let i = 0; i < 100_000; i++) deep = `{"a":${deep}}`;
+    const body = `{"apiVersion":"v1","kind":"Pod","x":${deep}}`;
+    const big = await startTestApi(stack, { config: { maxBodyBytes: 4 * 1024 * 1024 } });
+    try {
+      expectStatus(await big.request('POST', JOBS, { body, contentType: 'application/json' }), 400, 'BadRequest');
+      const name = uniqueName('deep');
+      expect((await big.request('POST', JOBS, { body: jobManifest({ name, command: ['sleep', '30'] }) })).status).toBe(201);
+      expectStatus(await big.request('PATCH', `${JOBS}/${name}`, { body: deep, contentType: 'application/merge-patch+json' }), 400, 'BadRequest');
+      expect((await big.request('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('when the body is not UTF-8, then 400 BadRequest', async () => {
     const res = await fetch(api.baseUrl + JOBS, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
     const json = (await res.json()) as { message: string };
