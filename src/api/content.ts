@@ -59,15 +59,20 @@ export async function readBody(req: Request, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = Number.isFinite(declared) && declared > limit;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (tooLarge) continue;
-    size += chunk.length;
-    if (size > limit) {
-      tooLarge = true;
-      chunks.length = 0;
-      continue;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (tooLarge) continue;
+      size += chunk.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+        continue;
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    // The client went away mid-upload: a client error, not a server one.
+    throw new BadRequest(`the request body could not be read: ${(err as Error).message}`);
   }
   if (tooLarge) throw new RequestEntityTooLarge(limit);
   try {
