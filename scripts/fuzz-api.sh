@@ -4,16 +4,19 @@
 # 1. Installs the pinned schemathesis from PyPI into .tools/fuzz-venv (skipped when it is there).
 # 2. Starts kjob the way a user does (`npm start`: embedded Temporal dev server, worker and API)
 #    on free ports and a temporary data dir, and waits for its `kjob API:    http://…` line.
-# 3. Reads the OpenAPI v3 index at <api>/openapi/v3 (the Kubernetes-style index kubectl reads:
+# 3. Creates the Jobs of scripts/fuzz/fixtures through the API and waits for them to finish, so
+#    there are real Jobs, pods, logs and events to read, patch and delete.
+# 4. Reads the OpenAPI v3 index at <api>/openapi/v3 (the Kubernetes-style index kubectl reads:
 #    one document per group version, `apis/batch/v1`, `api/v1`, `kjob`) and runs
 #    `schemathesis run <api>/openapi/v3/<group>` for each document it lists, positive and negative
 #    cases, with the checks: no 5xx (not_a_server_error), the status code is documented
 #    (status_code_conformance), the content type is documented (content_type_conformance) and the
-#    body matches the documented schema (response_schema_conformance). Fixed seed, at most
-#    KJOB_FUZZ_MAX_EXAMPLES cases per operation and phase, at most KJOB_FUZZ_MAX_TIME seconds per
-#    document.
-# 4. Always stops kjob with SIGTERM and waits for it (and its Temporal server) to exit.
-# 5. Prints one summary line (requests sent / operations / failures / 5xx) and exits non-zero on
+#    body matches the documented schema (response_schema_conformance). Fixed seed (KJOB_FUZZ_SEED),
+#    at most KJOB_FUZZ_MAX_EXAMPLES cases per operation and phase, KJOB_FUZZ_SECONDS of fuzzing in
+#    all (schemathesis' --max-time per document; fuzzing and stateful phases repeat until it is
+#    spent, so the step's length is fixed and the request count varies with the machine's speed).
+# 5. Always stops kjob with SIGTERM and waits for it (and its Temporal server) to exit.
+# 6. Prints one summary line (requests sent / operations / failures / 5xx) and exits non-zero on
 #    any failure. Reports (JSON, NDJSON with every request and response, kjob's log) are kept in
 #    .ci-artifacts/fuzz/.
 #
@@ -29,7 +32,9 @@ venv="$root/.tools/fuzz-venv"
 st="$venv/bin/schemathesis"
 seed="${KJOB_FUZZ_SEED:-20261123}"
 max_examples="${KJOB_FUZZ_MAX_EXAMPLES:-25}"
-max_time="${KJOB_FUZZ_MAX_TIME:-60}"
+# Seconds of fuzzing in all, shared by the documents (see doc_seconds); with startup, fixtures and
+# shutdown the step takes about a minute more.
+budget="${KJOB_FUZZ_SECONDS:-160}"
 checks="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 artifacts="$root/.ci-artifacts/fuzz"
 
@@ -135,19 +140,36 @@ if [ -z "$api" ]; then
 fi
 say "kjob API at $api"
 
-# --- 3. schemathesis, one run per document of the OpenAPI v3 index -----------------------------
+# --- 3. fixtures, 4. schemathesis: one run per document of the OpenAPI v3 index ---------------
 groups="$("$python" - "$api/openapi/v3" <<'PY'
 import json, sys, urllib.request
 with urllib.request.urlopen(sys.argv[1], timeout=10) as r:
     index = json.load(r)
-for entry in index["paths"].values():
-    print(entry["serverRelativeURL"])
+# batch/v1 last: its fuzzed DELETEs may remove the fixture Jobs, whose pods, logs and events the
+# other documents' operations read.
+for url in sorted((e["serverRelativeURL"] for e in index["paths"].values()), key=lambda u: "/apis/batch/" in u):
+    print(url)
 PY
 )"
 if [ -z "$groups" ]; then
   say "the OpenAPI v3 index at $api/openapi/v3 lists no documents"
   exit 1
 fi
+
+# Real Jobs, pods, logs and events to fuzz against (see scripts/fuzz/seed.py).
+# The run's config is scripts/fuzz/schemathesis.toml next to the dictionaries seed.py writes.
+cp "$root/scripts/fuzz/schemathesis.toml" "$artifacts/schemathesis.toml"
+"$venv/bin/python" "$root/scripts/fuzz/seed.py" "$api" "$artifacts" "$root"/scripts/fuzz/fixtures/*.yaml
+
+# Most of the time goes where the inputs are: batch/v1 (create, patch, delete Jobs) and core v1
+# (pods, logs, events); kjob's own document is probes, discovery and the OpenAPI documents.
+doc_seconds() {
+  case "$1" in
+    */apis/batch/v1) echo $((budget * 4 / 8)) ;;
+    */api/v1) echo $((budget * 3 / 8)) ;;
+    *) echo $((budget / 8 > 0 ? budget / 8 : 1)) ;;
+  esac
+}
 
 started=$(date +%s)
 runs_failed=0
@@ -157,10 +179,11 @@ for doc in $groups; do
   report_dir="$artifacts/$name"
   reports+=("$report_dir")
   printf '\n' >&2
+  max_time="$(doc_seconds "$doc")"
   say "schemathesis run ${api}${doc} (seed ${seed}, max ${max_examples} examples per operation, max ${max_time} s)"
   # Flags are 4.x's: `--max-examples`, `--max-time`, `--checks` and `--report` replaced 3.x's
   # `--hypothesis-*` options and `--junit-xml`/`--cassette-path`.
-  if ! "$st" --config-file "$root/scripts/fuzz/schemathesis.toml" --no-color run "${api}${doc}" \
+  if ! "$st" --config-file "$artifacts/schemathesis.toml" --no-color run "${api}${doc}" \
     --checks "$checks" \
     --mode all \
     --seed "$seed" \
@@ -175,6 +198,6 @@ for doc in $groups; do
 done
 elapsed=$(($(date +%s) - started))
 
-# --- 5. summary ----------------------------------------------------------------------------------
+# --- 6. summary ----------------------------------------------------------------------------------
 printf '\n' >&2
 "$python" "$root/scripts/fuzz/summarize.py" --seed "$seed" --seconds "$elapsed" --failed-runs "$runs_failed" "${reports[@]}"
