@@ -231,6 +231,8 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
+    // As the API server does, a retryable failure says when to retry (client-go honours it).
+    if (apiError.details?.retryAfterSeconds !== undefined) res.set('Retry-After', String(apiError.details.retryAfterSeconds));
     res.status(apiError.code).json(toStatus(apiError));
   };
 }

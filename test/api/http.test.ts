@@ -227,8 +227,10 @@ describe('probes', () => {
       { name: 'list Jobs', method: 'GET', path: JOBS, body: undefined },
       { name: 'create a Job', method: 'POST', path: JOBS, body: jobManifest({ name: 'pi' }) },
     ];
-    it.each(calls)('then $name answers 503 ServiceUnavailable, not 500', async ({ method, path, body }) => {
-      expectStatus(await dead.request(method, path, body ? { body } : {}), 503, 'ServiceUnavailable');
+    it.each(calls)('then $name answers 503 ServiceUnavailable with Retry-After, not 500', async ({ method, path, body }) => {
+      const res = await dead.request(method, path, body ? { body } : {});
+      expectStatus(res, 503, 'ServiceUnavailable');
+      expect(res.headers.get('retry-after')).toBe('1');
     });
   });
 });
