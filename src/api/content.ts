@@ -25,7 +25,6 @@ export const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
   'application/json-patch+json': 'json',
 };
 
-
 /** The request's media type, lower-cased, without parameters (`; charset=utf-8`). */
 export function mediaTypeOf(req: Request): string {
   const raw = req.headers['content-type'] ?? '';

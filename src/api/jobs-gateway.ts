@@ -100,7 +100,8 @@ const TASK_QUEUE_TYPE_WORKFLOW = 1;
 /** Readiness probes are usually given a second or two. */
 const PROBE_TIMEOUT_MS = 2_000;
 
-export function labelTerms(labels: Record<string, string> | undefined): string[] {
+/** KjobLabels values: `key=value` and `key` for every label (for equality and existence terms). */
+function labelTerms(labels: Record<string, string> | undefined): string[] {
   const terms: string[] = [];
   for (const [k, v] of Object.entries(labels ?? {})) terms.push(`${k}=${v}`, k);
   return terms;
