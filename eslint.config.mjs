@@ -16,7 +16,7 @@ const restrict = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.kjob/**', 'coverage/**', 'scripts/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.kjob/**', 'coverage/**', 'scripts/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

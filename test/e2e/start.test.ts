@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses are untyped JSON in tests */
 /**
  * `npm start` as a user runs it: a child process with the embedded dev server, a worker and the
  * API. A Job POSTed with curl's body completes; a duplicate is a 409 Status; SIGTERM leaves no
