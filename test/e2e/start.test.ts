@@ -124,7 +124,6 @@ describe('npm start', () => {
     const code = await stopKjob(first.child);
     expect(code).toBe(0);
     expect(processesMentioning(dataDir)).toEqual([]);
-    expect(processesMentioning('src/main.ts')).toEqual([]);
     for (const pid of readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number)) {
       expect(alive(pid), `pod process ${pid} must be gone`).toBe(false);
     }
