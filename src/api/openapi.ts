@@ -15,11 +15,12 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
-const queryParam = (name: string, type: 'string' | 'integer' | 'boolean', description: string) => ({
+/** `constraints` state what the handler enforces (a 400 otherwise): `minimum`, `enum`, `format`. */
+const queryParam = (name: string, type: 'string' | 'integer' | 'boolean', description: string, constraints: Schema = {}) => ({
   name,
   in: 'query',
   required: false,
-  schema: { type },
+  schema: { type, ...constraints },
   description,
 });
 
@@ -28,11 +29,13 @@ const JOB_NAME = pathParam('name', 'the Job name');
 const POD_NAME = pathParam('pod', 'the pod name (`<job>-<random>` or `<job>-<index>-<random>`)');
 const LABEL_SELECTOR = queryParam('labelSelector', 'string', 'Kubernetes label selector, e.g. `job-name=pi` or `app in (a,b),!legacy`');
 const FIELD_SELECTOR = queryParam('fieldSelector', 'string', 'Kubernetes field selector, e.g. `involvedObject.name=pi`');
-const DRY_RUN = queryParam('dryRun', 'string', '`All`: validate and default, change nothing');
+const DRY_RUN = queryParam('dryRun', 'string', '`All`: validate and default, change nothing', { enum: ['All'] });
 const WATCH = queryParam('watch', 'boolean', 'stream ADDED/MODIFIED/DELETED watch events, one JSON object per line (kjob polls every second)');
-const TIMEOUT_SECONDS = queryParam('timeoutSeconds', 'integer', 'end the watch after this many seconds (at most 1800)');
+const TIMEOUT_SECONDS = queryParam('timeoutSeconds', 'integer', 'end the watch after this many seconds (at most 1800)', { minimum: 0 });
 const LIST_PARAMS = [LABEL_SELECTOR, FIELD_SELECTOR, WATCH, TIMEOUT_SECONDS];
-const FIELD_VALIDATION = queryParam('fieldValidation', 'string', '`Strict` (unknown fields are an error), `Warn` (default: Warning headers) or `Ignore`');
+const FIELD_VALIDATION = queryParam('fieldValidation', 'string', '`Strict` (unknown fields are an error), `Warn` (default: Warning headers) or `Ignore`', {
+  enum: ['Strict', 'Warn', 'Ignore'],
+});
 
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', content: json(ref('Status')) }]));
@@ -140,7 +143,11 @@ export function openApiDocument(): Schema {
           responses: { '200': { description: 'the patched Job', content: json(ref('Job')) }, ...errors(400, 404, 409, 413, 415, 422) },
         }),
         delete: op('Delete a Job; its running pods are terminated (propagationPolicy Background by default)', 'deleteNamespacedJob', {
-          parameters: [queryParam('propagationPolicy', 'string', '`Background` (default), `Foreground` or `Orphan`'), DRY_RUN],
+          parameters: [
+            queryParam('propagationPolicy', 'string', '`Background` (default), `Foreground` or `Orphan`', { enum: ['Background', 'Foreground', 'Orphan'] }),
+            queryParam('orphanDependents', 'boolean', 'deprecated: `true` is `propagationPolicy=Orphan`'),
+            DRY_RUN,
+          ],
           requestBody: deleteOptionsBody,
           responses: {
             '200': { description: 'Status (Background, Orphan) or the Job with deletionTimestamp (Foreground)', content: json({ oneOf: [ref('Status'), ref('Job')] }) },
@@ -167,7 +174,9 @@ export function openApiDocument(): Schema {
           responses: { '200': { description: 'the Pod', content: json(ref('Pod')) }, ...errors(404) },
         }),
         delete: op('Delete (terminate) a pod as a user would on a cluster', 'deleteNamespacedPod', {
-          parameters: [queryParam('gracePeriodSeconds', 'integer', "seconds between SIGTERM and SIGKILL; default the pod's terminationGracePeriodSeconds")],
+          parameters: [
+            queryParam('gracePeriodSeconds', 'integer', "seconds between SIGTERM and SIGKILL; default the pod's terminationGracePeriodSeconds", { minimum: 0 }),
+          ],
           requestBody: deleteOptionsBody,
           responses: { '200': { description: 'the Pod with its deletionTimestamp', content: json(ref('Pod')) }, ...errors(400, 404, 415) },
         }),
@@ -179,10 +188,10 @@ export function openApiDocument(): Schema {
             queryParam('container', 'string', 'required when the pod has several containers'),
             queryParam('follow', 'boolean', 'stream until the container run ends'),
             queryParam('previous', 'boolean', 'the previous run of the container (restartPolicy OnFailure)'),
-            queryParam('tailLines', 'integer', 'only the last N lines'),
-            queryParam('limitBytes', 'integer', 'at most N bytes'),
-            queryParam('sinceSeconds', 'integer', 'only lines newer than N seconds'),
-            queryParam('sinceTime', 'string', 'only lines at or after this RFC 3339 time'),
+            queryParam('tailLines', 'integer', 'only the last N lines', { minimum: 0 }),
+            queryParam('limitBytes', 'integer', 'at most N bytes', { minimum: 1 }),
+            queryParam('sinceSeconds', 'integer', 'only lines newer than N seconds (not with sinceTime)', { minimum: 1 }),
+            queryParam('sinceTime', 'string', 'only lines at or after this RFC 3339 time (not with sinceSeconds)', { format: 'date-time' }),
             queryParam('timestamps', 'boolean', 'prefix each line with its RFC3339Nano timestamp'),
           ],
           responses: { '200': { description: 'the log', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(400, 404) },
