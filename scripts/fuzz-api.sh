@@ -11,7 +11,8 @@
 #    `schemathesis run <api>/openapi/v3/<group>` for each document it lists, positive and negative
 #    cases, with the checks: no 5xx (not_a_server_error), the status code is documented
 #    (status_code_conformance), the content type is documented (content_type_conformance) and the
-#    body matches the documented schema (response_schema_conformance). Fixed seed (KJOB_FUZZ_SEED),
+#    body matches the documented schema (response_schema_conformance), and a method the document
+#    does not list for a path gets 405 with an `Allow` header (unsupported_method). Fixed seed (KJOB_FUZZ_SEED),
 #    at most KJOB_FUZZ_MAX_EXAMPLES cases per operation and phase, KJOB_FUZZ_SECONDS of fuzzing in
 #    all (schemathesis' --max-time per document; fuzzing and stateful phases repeat until it is
 #    spent, so the step's length is fixed and the request count varies with the machine's speed).
@@ -35,7 +36,7 @@ max_examples="${KJOB_FUZZ_MAX_EXAMPLES:-25}"
 # Seconds of fuzzing in all, shared by the documents (see doc_seconds); with startup, fixtures and
 # shutdown the step takes about a minute more.
 budget="${KJOB_FUZZ_SECONDS:-160}"
-checks="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+checks="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,unsupported_method"
 artifacts="$root/.ci-artifacts/fuzz"
 
 say() { printf 'fuzz-api: %s\n' "$*" >&2; }
