@@ -12,17 +12,18 @@
 #    cases, with the checks: no 5xx (not_a_server_error), the status code is documented
 #    (status_code_conformance), the content type is documented (content_type_conformance) and the
 #    body matches the documented schema (response_schema_conformance), and a method the document
-#    does not list for a path gets 405 with an `Allow` header (unsupported_method). Fixed seed (KJOB_FUZZ_SEED),
-#    at most KJOB_FUZZ_MAX_EXAMPLES cases per operation and phase, KJOB_FUZZ_SECONDS of fuzzing in
-#    all (schemathesis' --max-time per document; fuzzing and stateful phases repeat until it is
-#    spent, so the step's length is fixed and the request count varies with the machine's speed).
+#    does not list for a path gets 405 with an `Allow` header (unsupported_method). Fixed seed
+#    (KJOB_FUZZ_SEED), at most KJOB_FUZZ_MAX_EXAMPLES cases per operation and phase,
+#    KJOB_FUZZ_SECONDS of fuzzing in all (schemathesis' --max-time per document; the fuzzing and
+#    stateful phases repeat until it is spent, so the step's length is fixed and the request count
+#    varies with the machine's speed).
 # 5. Always stops kjob with SIGTERM and waits for it (and its Temporal server) to exit.
 # 6. Prints one summary line (requests sent / operations / failures / 5xx) and exits non-zero on
 #    any failure. Reports (JSON, NDJSON with every request and response, kjob's log) are kept in
 #    .ci-artifacts/fuzz/.
 #
-# Settings that are not command-line flags (request timeout, the one parameter kept fixed) are in
-# scripts/fuzz/schemathesis.toml, each with the reason.
+# Settings that are not command-line flags (request timeout, the one parameter kept fixed, the
+# dictionaries of existing names) are in scripts/fuzz/schemathesis.toml, each with the reason.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
