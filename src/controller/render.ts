@@ -83,7 +83,11 @@ function countCompleted(state: JobState): number {
 export function renderJob(state: JobState): Job {
   const metadata = clone(state.job.metadata);
   metadata.generation = metadata.generation ?? 1;
-  if (state.deletion !== null) metadata.deletionTimestamp = iso(state.deletion.at);
+  if (state.deletion !== null) {
+    metadata.deletionTimestamp = iso(state.deletion.at);
+    // As the API server does for a foreground delete: the Job stays visible until its pods are gone.
+    if (state.deletion.propagationPolicy === 'Foreground') metadata.finalizers = ['foregroundDeletion'];
+  }
   const next = nextAttemptTime(state);
   if (next !== null) metadata.annotations = { ...(metadata.annotations ?? {}), [NEXT_ATTEMPT_ANNOTATION]: iso(next) };
   return {

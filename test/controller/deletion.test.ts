@@ -20,6 +20,8 @@ describe('deleting the Job', () => {
     expect(run.actionsOf('complete')).toEqual([]);
     expect(jobPhase(run.state)).toBe('Deleting');
     expect(renderJob(run.state).metadata.deletionTimestamp).toBe('2026-01-01T00:00:00Z');
+    // Foreground keeps the Job visible (the API's test for "gone") until its pods are gone.
+    expect(renderJob(run.state).metadata.finalizers).toEqual(policy === 'Foreground' ? ['foregroundDeletion'] : undefined);
     run.exit(a!, 143);
     expect(run.actionsOf('complete')).toEqual([]);
     run.exit(b!, 143);
