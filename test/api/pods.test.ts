@@ -238,6 +238,27 @@ describe('pod logs of special pods', () => {
   });
 });
 
+describe('pods of Jobs with long names', () => {
+  // Pod names keep at most 58 characters of the Job name (generateName), so the owner cannot be
+  // read off the pod name alone.
+  const cases = [
+    { name: 'a NonIndexed Job', spec: {} },
+    { name: 'an Indexed Job', spec: { completionMode: 'Indexed', completions: 2, parallelism: 2 } },
+  ];
+  it.each(cases)('when $name has a 60-character name, then its pods and their logs are found by pod name', async ({ spec }) => {
+    const name = `${uniqueName('long')}-${'x'.repeat(60)}`.slice(0, 60);
+    await runJob(jobManifest({ name, spec, command: ['sh', '-c', 'echo long'] }));
+    const pods = await podsOf(name);
+    expect(pods.length).toBeGreaterThan(0);
+    for (const pod of pods) {
+      expect(pod.metadata.name.length).toBe(63);
+      const got = await api.request('GET', `${PODS}/${pod.metadata.name}`);
+      expect(got.status, got.text).toBe(200);
+      expect((await api.request('GET', `${PODS}/${pod.metadata.name}/log`)).text).toBe('long\n');
+    }
+  });
+});
+
 describe('DELETE /api/v1/namespaces/{ns}/pods/{pod}', () => {
   it('when a running pod is deleted with gracePeriodSeconds=0, then it is terminated and the Job replaces it', async () => {
     const name = uniqueName('podkill');

@@ -12,7 +12,7 @@ import { eventTable, wantsTable } from '../table.js';
 import { serveWatch } from '../watch.js';
 import { parseFieldSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
-import { candidateJobNames } from './pods.js';
+import { ownerCandidates } from './pods.js';
 
 const CONCURRENCY = 16;
 
@@ -44,7 +44,8 @@ async function listEvents(req: Request, res: Response, deps: RouteDeps, namespac
     let sources: Array<{ namespace: string; name: string }>;
     if (named !== undefined && namespace !== null) {
       // The object is the Job itself or one of its pods.
-      sources = [...new Set([named, ...candidateJobNames(named)])].filter(isDnsSubdomain).map((name) => ({ namespace, name }));
+      const names = [named, ...(await ownerCandidates(deps, namespace, named))].filter(isDnsSubdomain);
+      sources = [...new Set(names)].map((name) => ({ namespace, name }));
     } else {
       sources = (await deps.jobs.list(namespace)).map((j) => ({ namespace: j.metadata.namespace ?? '', name: j.metadata.name ?? '' }));
     }

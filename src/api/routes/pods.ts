@@ -17,7 +17,7 @@ import {
 import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogOptions } from '../../storage/pod-logs.js';
 import { readDeleteOptions } from '../content.js';
 import { mapLimit } from '../jobs-gateway.js';
-import { boolParam, intParam, nameParam, namespaceParam, queryParam } from '../params.js';
+import { boolParam, intParam, isDnsSubdomain, nameParam, namespaceParam, queryParam } from '../params.js';
 import { BadRequest, NotFound, PODS } from '../status.js';
 import { podTable, wantsTable } from '../table.js';
 import { serveWatch } from '../watch.js';
@@ -37,6 +37,37 @@ export function candidateJobNames(podName: string): string[] {
   const base = m[1]!;
   const indexed = /^(.+)-\d+$/.exec(base);
   return indexed ? [base, indexed[1]!] : [base];
+}
+
+/** generateName keeps at most 58 characters of the prefix (SimpleNameGenerator), then 5 random ones. */
+const MAX_GENERATED_PREFIX = 58;
+const GENERATED_SUFFIX = 5;
+
+/**
+ * The prefixes a Job name must start with when the pod name was cut to the generateName limit
+ * (Job names longer than 57 characters): `<cut job name>` or `<cut job name>-<index>-`.
+ */
+export function truncatedJobPrefixes(podName: string): string[] {
+  if (podName.length !== MAX_GENERATED_PREFIX + GENERATED_SUFFIX) return [];
+  const base = podName.slice(0, MAX_GENERATED_PREFIX);
+  const indexed = /^(.+)-\d+-$/.exec(base);
+  return [base.replace(/-$/, ''), ...(indexed ? [indexed[1]!] : [])];
+}
+
+/**
+ * The names of the Jobs that may own `podName`: the (at most two) names its shape gives, and for a
+ * name cut to the generateName limit, the Jobs of the namespace whose names it is cut from.
+ */
+export async function ownerCandidates(deps: RouteDeps, namespace: string, podName: string): Promise<string[]> {
+  const names = candidateJobNames(podName);
+  const prefixes = truncatedJobPrefixes(podName);
+  if (prefixes.length > 0) {
+    for (const job of await deps.jobs.list(namespace)) {
+      const name = job.metadata.name ?? '';
+      if (prefixes.some((p) => name.startsWith(p))) names.push(name);
+    }
+  }
+  return [...new Set(names)].filter(isDnsSubdomain);
 }
 
 /**
@@ -93,7 +124,7 @@ async function listPods(req: Request, res: Response, deps: RouteDeps, namespace:
 
 /** Finds a pod and its Job by the pod's name; NotFound when no candidate Job has it. */
 export async function findPod(deps: RouteDeps, namespace: string, podName: string): Promise<{ job: Job; pod: Pod }> {
-  for (const jobName of candidateJobNames(podName)) {
+  for (const jobName of await ownerCandidates(deps, namespace, podName)) {
     const found = await deps.jobs.pods(namespace, jobName);
     const pod = found?.pods.items.find((p) => p.metadata.name === podName);
     if (found && pod) return { job: found.job, pod };
