@@ -6,8 +6,8 @@
 import { remainingIndexBackoff, remainingJobBackoff } from './backoff.js';
 import { createPod, deletePod, wantTimer, type Ctx } from './context.js';
 import { duplicatedOrOutOfRangePods, firstPendingIndexes, succeededIndexCount } from './indexes.js';
-import { activePods, compareForRemoval, hasBackoffLimitPerIndex, isIndexed, isTerminating, onlyReplaceFailedPods } from './pods.js';
-import type { DeletionCause, PodRecord } from './state.js';
+import { activePods, compareForRemoval, hasBackoffLimitPerIndex, isIndexed, isTerminal, isTerminating, onlyReplaceFailedPods } from './pods.js';
+import { MAX_RUNNING_PODS, type DeletionCause, type PodRecord } from './state.js';
 
 /** Number of succeeded pods (NonIndexed) or completed indexes below completions (Indexed). */
 export function succeededCount(ctx: Ctx): number {
@@ -68,7 +68,11 @@ export function manageJob(ctx: Ctx): number {
       return stillActive;
     }
   }
-  const diff = want - stillActive - terminating;
+  // Never more running attempts (active or terminating) than MAX_RUNNING_PODS: the rest wait, as
+  // pods wait for capacity on a full cluster (Temporal caps a workflow's pending activities).
+  const running = s.pods.filter((p) => !isTerminal(p)).length;
+  const diff = Math.min(want - stillActive - terminating, MAX_RUNNING_PODS - running);
+  if (diff <= 0) return stillActive;
   // Draining for continue-as-new: let the running pods finish, start none (timers stay armed).
   if (!isIndexed(s)) {
     if (s.draining) return stillActive;

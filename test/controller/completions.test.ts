@@ -3,6 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJob } from '../../src/controller/index.js';
+import { MAX_RUNNING_PODS } from '../../src/controller/state.js';
 import { aJob, aRun, scale, type JobOverrides } from '../support/builders.js';
 import { expectPlainJsonStates } from '../support/plain-json.js';
 
@@ -142,6 +143,14 @@ describe('parallelism changes (§6)', () => {
     run.exit(run.active()[0]!, 0).exit(run.active()[0]!, 0);
     run.send(scale(5));
     expect(run.active()).toHaveLength(1);
+  });
+
+  it('runs at most MAX_RUNNING_PODS attempts at once (kjob: Temporal caps pending activities) and tops up as they finish', () => {
+    const run = aRun(aJob({ completionMode: 'Indexed', completions: 5000, parallelism: 5000 }));
+    expect(run.active()).toHaveLength(MAX_RUNNING_PODS);
+    for (const name of run.active().slice(0, 10)) run.exit(name, 0);
+    expect(run.active()).toHaveLength(MAX_RUNNING_PODS);
+    expect(renderJob(run.state).status?.succeeded).toBe(10);
   });
 });
 
