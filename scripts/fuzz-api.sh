@@ -63,6 +63,7 @@ mkdir -p "$artifacts"
 data_dir="$(mktemp -d "${TMPDIR:-/tmp}/kjob-fuzz-XXXXXX")"
 kjob_log="$artifacts/kjob.log"
 kjob_pid=""
+st_pid=""
 
 # Two distinct free ports for the embedded Temporal frontend and UI (both sockets are held open
 # until both are chosen, so the two differ).
@@ -78,6 +79,10 @@ PY
 stop_kjob() {
   local status=$?
   trap - EXIT INT TERM
+  if [ -n "$st_pid" ] && kill -0 "$st_pid" 2>/dev/null; then
+    kill -TERM "$st_pid" 2>/dev/null || true
+    wait "$st_pid" 2>/dev/null || true
+  fi
   if [ -n "$kjob_pid" ]; then
     if kill -0 "$kjob_pid" 2>/dev/null; then
       say "stopping kjob (SIGTERM to pid $kjob_pid)"
@@ -185,7 +190,9 @@ for doc in $groups; do
   say "schemathesis run ${api}${doc} (seed ${seed}, max ${max_examples} examples per operation, max ${max_time} s)"
   # Flags are 4.x's: `--max-examples`, `--max-time`, `--checks` and `--report` replaced 3.x's
   # `--hypothesis-*` options and `--junit-xml`/`--cassette-path`.
-  if ! "$st" --config-file "$artifacts/schemathesis.toml" --no-color run "${api}${doc}" \
+  # In the background and waited for, so that a SIGTERM to this script stops the run at once
+  # (bash runs traps only between foreground commands).
+  "$st" --config-file "$artifacts/schemathesis.toml" --no-color run "${api}${doc}" \
     --checks "$checks" \
     --mode all \
     --seed "$seed" \
@@ -194,9 +201,12 @@ for doc in $groups; do
     --continue-on-failure \
     --generation-database none \
     --report json,ndjson \
-    --report-dir "$report_dir"; then
+    --report-dir "$report_dir" &
+  st_pid=$!
+  if ! wait "$st_pid"; then
     runs_failed=$((runs_failed + 1))
   fi
+  st_pid=""
 done
 elapsed=$(($(date +%s) - started))
 
