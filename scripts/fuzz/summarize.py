@@ -47,9 +47,10 @@ def main() -> int:
         failures += report["test_cases"]["unique_failures"]
         errors += sum(e.get("count", 1) for e in report["errors"])
         for failure in report["failures"]:
-            problems.append(f"{name}: failure {json.dumps(failure)[:400]}")
+            where = ", ".join(failure.get("operations", []))
+            problems.append(f"{name}: failure {failure.get('code', '')} {failure.get('title', '')} ×{failure.get('count', 1)} in {where}")
         for error in report["errors"]:
-            problems.append(f"{name}: error {json.dumps(error)[:400]}")
+            problems.append(f"{name}: error {error.get('title', '')} ×{error.get('count', 1)}")
 
         with open(one(os.path.join(report_dir, "ndjson-*.ndjson")), encoding="utf-8") as f:
             for line in f:
