@@ -62,11 +62,23 @@ function op(summary: string, operationId: string, rest: Operation): Operation {
   return { summary, operationId, ...rest, responses, ...extensions };
 }
 
+/** A complete manifest, so readers (and API fuzzers' examples phase) have one that is created as is. */
+const EXAMPLE_JOB = {
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'hello' },
+  spec: {
+    template: {
+      spec: { restartPolicy: 'Never', containers: [{ name: 'hello', image: 'busybox', command: ['echo', 'hello from kjob'] }] },
+    },
+  },
+};
+
 const manifestBody = {
   required: true,
   content: {
-    'application/json': { schema: ref('Job') },
-    'application/yaml': { schema: ref('Job') },
+    'application/json': { schema: ref('Job'), example: EXAMPLE_JOB },
+    'application/yaml': { schema: ref('Job'), example: EXAMPLE_JOB },
   },
 };
 
