@@ -58,9 +58,9 @@ export function intParam(req: Request, key: string, min: number): number | undef
   if (raw === undefined || raw === '') return undefined;
   if (!/^-?\d+$/.test(raw)) throw new BadRequest(`invalid ${key} ${JSON.stringify(raw)}: must be an integer`);
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new BadRequest(`invalid ${key} ${JSON.stringify(raw)}: must be greater than or equal to ${min}`);
-  }
+  if (n < min) throw new BadRequest(`invalid ${key} ${JSON.stringify(raw)}: must be greater than or equal to ${min}`);
+  // Kubernetes parses these as int64; past 2^53 JavaScript cannot hold them exactly.
+  if (!Number.isSafeInteger(n)) throw new BadRequest(`invalid ${key} ${JSON.stringify(raw)}: must be at most ${Number.MAX_SAFE_INTEGER}`);
   return n;
 }
 

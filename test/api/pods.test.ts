@@ -121,7 +121,8 @@ describe('pods', () => {
   });
 
   const badLogQueries = [
-    { name: 'tailLines=-1', query: '?tailLines=-1', message: /tailLines/ },
+    { name: 'tailLines=-1', query: '?tailLines=-1', message: /tailLines.*greater than or equal to 0/ },
+    { name: 'a tailLines too large to hold exactly', query: '?tailLines=99999999999999999999', message: /tailLines.*must be at most 9007199254740991/ },
     { name: 'limitBytes=0', query: '?limitBytes=0', message: /limitBytes/ },
     { name: 'a non-numeric sinceSeconds', query: '?sinceSeconds=soon', message: /sinceSeconds/ },
     { name: 'an unknown container', query: '?container=nope', message: new RegExp(`container nope is not valid for pod ${'.+'}`) },
