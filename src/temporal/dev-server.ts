@@ -31,6 +31,18 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+// A background job's stdin is /dev/null in a non-interactive sh, so the pipe is kept on fd 3.
+const SUPERVISOR = [
+  'exec 3<&0',
+  '"$@" </dev/null 3<&- &',
+  'server=$!',
+  '(read _ <&3; kill -TERM "$server" 2>/dev/null; sleep 10; kill -KILL "$server" 2>/dev/null) </dev/null &',
+  'watcher=$!',
+  'wait "$server"; code=$?',
+  'kill "$watcher" 2>/dev/null',
+  'exit "$code"',
+].join('\n');
+
 const SA_TYPES: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', TEXT: 'Text', INT: 'Int' };
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -82,7 +94,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--search-attribute', `${key.name}=${SA_TYPES[key.type] ?? 'Keyword'}`);
   }
 
-  const child: ChildProcess = spawn(options.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The server must not outlive us, even when we are SIGKILLed: a small `sh` supervisor runs it and
+  // watches a pipe only we hold open; at EOF (we closed it in stop(), or we died) it stops the
+  // server with SIGTERM, then SIGKILL after 10 s. Its own process group is the fallback's target.
+  const child: ChildProcess = spawn('/bin/sh', ['-c', SUPERVISOR, 'kjob-temporal', options.binary, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdin?.on('error', () => undefined);
   const log = options.log.child({ component: 'temporal-dev-server' });
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const stderrTail: string[] = [];
@@ -117,8 +136,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const stop = async () => {
     if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.stdin?.end();
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 15_000);
     await exitPromise;
     clearTimeout(timer);
   };
