@@ -136,6 +136,9 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     {
       validator: (newJob) => {
         if (state.deletion) throw notFound(`jobs.batch "${state.job.metadata.name}"`);
+        if (typeof newJob !== 'object' || newJob === null || typeof newJob.spec !== 'object' || typeof newJob.metadata !== 'object') {
+          throw invalid([{ type: 'FieldValueRequired', field: 'spec', detail: 'the update needs the whole Job (metadata and spec)' }]);
+        }
         const neverStarted = state.startTime === null && state.job.spec.suspend;
         const errors = validateJobUpdate(state.job, newJob, { neverStarted });
         if (errors.length > 0) throw invalid(errors);
@@ -176,7 +179,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
       validator: (request) => {
         if (state.deletion) throw notFound(`jobs.batch "${state.job.metadata.name}"`);
         if (!state.pods.some((p) => p.name === request?.podName)) throw notFound(`pods "${String(request?.podName)}"`);
-        const g = request.gracePeriodSeconds;
+        const g = request.gracePeriodSeconds ?? null;
         if (g !== null && (!Number.isInteger(g) || g < 0)) {
           throw invalid([{ type: 'FieldValueInvalid', field: 'gracePeriodSeconds', value: g, detail: 'must be greater than or equal to 0' }]);
         }

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resumeSignal, scaleSignal, suspendSignal, deleteJobUpdate, deletePodUpdate, eventsQuery } from '../../src/workflows/definitions.js';
+import { resumeSignal, scaleSignal, suspendSignal, deleteJobUpdate, deletePodUpdate, eventsQuery, updateJobUpdate } from '../../src/workflows/definitions.js';
 import { alive, condition, hasCondition, manifest, startJob, uniqueName } from '../support/jobs.js';
 import { poll } from '../support/poll.js';
 import { readPodLog } from '../../src/storage/pod-logs.js';
@@ -254,5 +254,18 @@ describe('job workflow', () => {
     await import('node:fs').then((fs) => fs.writeFileSync(path.join(dir, 'go'), ''));
     await started.handle.result();
     expect(existsSync(path.join(dir, 'finished'))).toBe(true);
+  });
+
+  it('when an operator sends malformed updates from the Temporal UI, then they are rejected and the Job runs on', async () => {
+    const dir = scratchDir('bad-update');
+    const name = uniqueName('bad-update');
+    const started = await startJob(stack, manifest(name, `while [ ! -f "${dir}/go" ]; do sleep 0.05; done`));
+    await started.waitFor((j) => j.status?.active === 1, 'one active pod');
+    await expect(started.handle.executeUpdate(updateJobUpdate, { args: [{} as never] })).rejects.toThrow();
+    await expect(started.handle.executeUpdate(deletePodUpdate, { args: [{ podName: 'nope', gracePeriodSeconds: null }] })).rejects.toThrow();
+    await expect(started.handle.executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy: 'Sideways' } as never] })).rejects.toThrow();
+    await import('node:fs').then((fs) => fs.writeFileSync(path.join(dir, 'go'), ''));
+    const done = await started.waitForCondition('Complete');
+    expect(done.status?.succeeded).toBe(1);
   });
 });
