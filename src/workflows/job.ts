@@ -26,7 +26,7 @@ import {
 import { formatFieldError, type FieldError } from '../spec/field-errors.js';
 import type { PodStatusReport } from '../spec/pod-run.js';
 import type { EventList, PodList } from '../spec/types.js';
-import { validateJobUpdate, validateScale } from '../spec/validate.js';
+import { validateJob, validateJobUpdate, validateScale } from '../spec/validate.js';
 import {
   SA_LABELS,
   deleteJobUpdate,
@@ -86,7 +86,34 @@ function labelTerms(labels: Record<string, string> | undefined): string[] {
   return terms;
 }
 
+/**
+ * The input must be a Job the API would have accepted: a workflow started by hand (Temporal UI,
+ * `temporal workflow start`) gets the same validation, and a bad one fails at once, non-retryably,
+ * with Kubernetes-worded field errors instead of a workflow task failing forever.
+ */
+function checkInput(input: JobWorkflowInput): void {
+  const fail = (message: string) => {
+    throw ApplicationFailure.create({ type: 'Invalid', message: `invalid Job workflow input: ${message}`, nonRetryable: true });
+  };
+  if (typeof input !== 'object' || input === null) fail('expected { job, settings }');
+  if (input.state !== undefined) return; // carried over by continue-as-new from a validated run
+  const { job: j, settings } = input;
+  if (typeof j !== 'object' || j === null || typeof j.spec !== 'object' || typeof j.metadata !== 'object' || j.spec === null || j.metadata === null) {
+    fail('job must be a batch/v1 Job with metadata and spec');
+  }
+  for (const key of ['name', 'namespace', 'uid'] as const) {
+    if (typeof j.metadata[key] !== 'string' || j.metadata[key] === '') fail(`job.metadata.${key} is required`);
+  }
+  const errors = validateJob(j);
+  if (errors.length > 0) fail(errors.map(formatFieldError).join(', '));
+  const ok = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  if (typeof settings !== 'object' || settings === null || !ok(settings.backoffBaseMs) || !ok(settings.backoffMaxMs) || !ok(settings.restartBackoffMaxMs) || !ok(settings.heartbeatTimeoutMs)) {
+    fail('settings needs positive backoffBaseMs, backoffMaxMs, restartBackoffMaxMs and heartbeatTimeoutMs');
+  }
+}
+
 export async function job(input: JobWorkflowInput): Promise<void> {
+  checkInput(input);
   let state: JobState = input.state ?? initialState(input.job, input.settings, Date.now());
   const inbox: JobEvent[] = [{ type: 'jobStarted' }];
   let received = 1;

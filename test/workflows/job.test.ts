@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resumeSignal, scaleSignal, suspendSignal, deleteJobUpdate, deletePodUpdate, eventsQuery, updateJobUpdate } from '../../src/workflows/definitions.js';
-import { alive, condition, hasCondition, manifest, startJob, uniqueName } from '../support/jobs.js';
+import { JOB_WORKFLOW_TYPE, resumeSignal, scaleSignal, suspendSignal, deleteJobUpdate, deletePodUpdate, eventsQuery, updateJobUpdate, workflowIdFor } from '../../src/workflows/definitions.js';
+import { alive, condition, hasCondition, manifest, startJob, storedJob, uniqueName } from '../support/jobs.js';
+import { jobSettingsFrom } from '../../src/config.js';
 import { poll } from '../support/poll.js';
 import { readPodLog } from '../../src/storage/pod-logs.js';
 import { startTestStack, type TestStack } from '../support/temporal-env.js';
@@ -267,5 +268,21 @@ describe('job workflow', () => {
     await import('node:fs').then((fs) => fs.writeFileSync(path.join(dir, 'go'), ''));
     const done = await started.waitForCondition('Complete');
     expect(done.status?.succeeded).toBe(1);
+  });
+
+  it('when a job workflow is started by hand with an invalid Job, then it fails at once with the field errors', async () => {
+    const valid = storedJob(manifest(uniqueName('by-hand'), 'true'));
+    const bad = { ...valid, spec: { ...valid.spec, completions: -1 } };
+    const handle = await stack.client.workflow.start(JOB_WORKFLOW_TYPE, {
+      taskQueue: stack.taskQueue,
+      workflowId: workflowIdFor('default', valid.metadata.name),
+      args: [{ job: bad, settings: jobSettingsFrom(stack.config) }],
+    });
+    const failure = await handle.result().then(
+      () => null,
+      (err: unknown) => err as { cause?: { message?: string; type?: string } },
+    );
+    expect(failure?.cause?.type).toBe('Invalid');
+    expect(failure?.cause?.message).toContain('spec.completions: Invalid value: -1: must be greater than or equal to 0');
   });
 });
