@@ -12,7 +12,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { connectClient, connectNative } from '../../src/temporal/connection.js';
-import { WORKFLOWS_PATH, createKjobWorker } from '../../src/temporal/worker.js';
+import { WORKFLOWS_PATH, createKjobWorker, installTemporalLogging } from '../../src/temporal/worker.js';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
 
@@ -60,7 +60,21 @@ export interface StackOptions {
   log?: Logger;
 }
 
+let sdkLoggingInstalled = false;
+
+/** The SDK logs (workflow `log.*`, worker state) go to our logger: warnings only, unless KJOB_TEST_LOGS. */
+function quietSdkLogs(): void {
+  if (sdkLoggingInstalled) return;
+  sdkLoggingInstalled = true;
+  try {
+    installTemporalLogging(createLogger({ level: process.env.KJOB_TEST_LOGS ? 'debug' : 'warn' }), process.env.KJOB_TEST_LOGS ? 'DEBUG' : 'WARN');
+  } catch {
+    // The runtime was already created in this process (another helper got there first).
+  }
+}
+
 export async function startTestStack(overrides: Partial<Config> = {}, options: StackOptions = {}): Promise<TestStack> {
+  quietSdkLogs();
   const log = options.log ?? silentLogger;
   const config = testConfig(overrides);
   const address = config.temporalAddress as string;
