@@ -5,29 +5,18 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseArgs, progressLine } from '../../src/cli.js';
 import type { Job } from '../../src/spec/types.js';
-import { startTestApi, type TestApi } from '../support/api-env.js';
-import { startTestStack, type TestStack } from '../support/temporal-env.js';
+import { useTestApi } from '../support/api-env.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exec = promisify(execFile);
-let stack: TestStack;
-let api: TestApi;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  api = await startTestApi(stack);
-});
-afterAll(async () => {
-  await api?.close();
-  await stack?.stop();
-});
+const env = useTestApi();
 
 async function kjob(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'kjob.ts', ...args, '--server', api.baseUrl, '-n', 'cli', '--interval', '100'], { cwd: root });
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'kjob.ts', ...args, '--server', env.api.baseUrl, '-n', 'cli', '--interval', '100'], { cwd: root });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -46,7 +35,7 @@ describe('kjob CLI', () => {
 
     const get = await kjob('get');
     expect(get.stdout).toContain('parallel  5/5 succeeded');
-    const pods = await api.request('GET', '/api/v1/namespaces/cli/pods?labelSelector=job-name%3Dparallel');
+    const pods = await env.api.request('GET', '/api/v1/namespaces/cli/pods?labelSelector=job-name%3Dparallel');
     const logs = await kjob('logs', pods.json.items[0].metadata.name);
     expect(logs.stdout).toMatch(/^working in parallel-[a-z0-9]{5}\n$/);
   });

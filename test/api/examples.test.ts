@@ -5,36 +5,25 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../support/api-env.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApi } from '../support/api-env.js';
 import { poll } from '../support/poll.js';
-import { startTestStack, type TestStack } from '../support/temporal-env.js';
 
 const NS = 'examples';
 const JOBS = `/apis/batch/v1/namespaces/${NS}/jobs`;
 const dir = path.resolve(import.meta.dirname, '../../examples');
-let stack: TestStack;
-let api: TestApi;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  api = await startTestApi(stack);
-});
-afterAll(async () => {
-  await api?.close();
-  await stack?.stop();
-});
+const env = useTestApi();
 
 const cond = (job: any, type: string) => (job?.status?.conditions ?? []).find((c: any) => c.type === type && c.status === 'True');
 
 async function post(file: string): Promise<string> {
-  const res = await api.request('POST', JOBS, { body: readFileSync(path.join(dir, file), 'utf8'), contentType: 'application/yaml' });
+  const res = await env.api.request('POST', JOBS, { body: readFileSync(path.join(dir, file), 'utf8'), contentType: 'application/yaml' });
   expect(res.status, `${file}: ${res.text}`).toBe(201);
   return res.json.metadata.name;
 }
 
 async function until(name: string, what: string, check: (job: any) => boolean, timeoutMs = 60_000): Promise<any> {
-  const res = await poll(() => api.request('GET', `${JOBS}/${name}`), (r) => r.status === 200 && check(r.json), { what: `${name}: ${what}`, timeoutMs });
+  const res = await poll(() => env.api.request('GET', `${JOBS}/${name}`), (r) => r.status === 200 && check(r.json), { what: `${name}: ${what}`, timeoutMs });
   return res.json;
 }
 
@@ -61,7 +50,7 @@ describe('examples/', () => {
       },
       'on-failure.yaml': async (n) => {
         await until(n, 'Complete', finished('Complete'));
-        const pods = await api.request('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=job-name%3D${n}`);
+        const pods = await env.api.request('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=job-name%3D${n}`);
         expect(pods.json.items[0].status.containerStatuses[0].restartCount).toBe(2);
       },
       'deadline.yaml': async (n) => {
@@ -70,7 +59,7 @@ describe('examples/', () => {
       'suspended.yaml': async (n) => {
         const job = await until(n, 'Suspended', (j) => cond(j, 'Suspended') !== undefined);
         expect(job.status.startTime).toBeUndefined();
-        const resumed = await api.request('PATCH', `${JOBS}/${n}`, { body: { spec: { suspend: false } }, contentType: 'application/merge-patch+json' });
+        const resumed = await env.api.request('PATCH', `${JOBS}/${n}`, { body: { spec: { suspend: false } }, contentType: 'application/merge-patch+json' });
         expect(resumed.status).toBe(200);
         expect((await until(n, 'Complete', finished('Complete'))).status.succeeded).toBe(3);
       },
@@ -87,7 +76,7 @@ describe('examples/', () => {
       },
       'ttl.yaml': async (n) => {
         await until(n, 'Complete', finished('Complete'));
-        await poll(() => api.request('GET', `${JOBS}/${n}`), (r) => r.status === 404, { what: `${n} to be deleted by its TTL`, timeoutMs: 30_000 });
+        await poll(() => env.api.request('GET', `${JOBS}/${n}`), (r) => r.status === 404, { what: `${n} to be deleted by its TTL`, timeoutMs: 30_000 });
       },
     };
     await Promise.all(

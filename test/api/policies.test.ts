@@ -6,29 +6,18 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobManifest, startTestApi, type TestApi } from '../support/api-env.js';
+import { describe, expect, it } from 'vitest';
+import { jobManifest, startTestApi, useTestApi } from '../support/api-env.js';
 import { uniqueName } from '../support/jobs.js';
 import { poll } from '../support/poll.js';
-import { startTestStack, type TestStack } from '../support/temporal-env.js';
 
 const JOBS = '/apis/batch/v1/namespaces/default/jobs';
-let stack: TestStack;
-let api: TestApi;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  api = await startTestApi(stack);
-});
-afterAll(async () => {
-  await api?.close();
-  await stack?.stop();
-});
+const env = useTestApi();
 
 const sh = (script: string) => ['sh', '-c', script];
 
 async function create(manifest: Record<string, any>): Promise<any> {
-  const res = await api.request('POST', JOBS, { body: manifest });
+  const res = await env.api.request('POST', JOBS, { body: manifest });
   expect(res.status, res.text).toBe(201);
   return res.json;
 }
@@ -39,7 +28,7 @@ function cond(job: any, type: string): any {
 
 async function waitFor(name: string, type: string, timeoutMs = 60_000): Promise<any> {
   const res = await poll(
-    () => api.request('GET', `${JOBS}/${name}`),
+    () => env.api.request('GET', `${JOBS}/${name}`),
     (r) => cond(r.json, type) !== undefined,
     { what: `${name} to get condition ${type}`, timeoutMs },
   );
@@ -47,7 +36,7 @@ async function waitFor(name: string, type: string, timeoutMs = 60_000): Promise<
 }
 
 async function pods(name: string): Promise<any[]> {
-  const res = await api.request('GET', `/api/v1/namespaces/default/pods?labelSelector=job-name%3D${name}`);
+  const res = await env.api.request('GET', `/api/v1/namespaces/default/pods?labelSelector=job-name%3D${name}`);
   expect(res.status).toBe(200);
   return res.json.items;
 }
@@ -94,7 +83,7 @@ describe('pod failure policy', () => {
               name: 'main',
               image: 'busybox',
               command: ['sh', '-c', 'if [ -f "$MARK" ]; then exit 0; fi; touch "$MARK"; exit 3'],
-              env: [{ name: 'MARK', value: path.join(stack.dataDir, `${name}.mark`) }],
+              env: [{ name: 'MARK', value: path.join(env.stack.dataDir, `${name}.mark`) }],
             },
           ],
         },
@@ -192,15 +181,15 @@ describe('ttlSecondsAfterFinished', () => {
     const created = await create(jobManifest({ name, command: sh('echo bye'), spec: { ttlSecondsAfterFinished: 1 } }));
     const job = await waitFor(name, 'Complete');
     expect(job.metadata.uid).toBe(created.metadata.uid);
-    const gone = await poll(() => api.request('GET', `${JOBS}/${name}`), (r) => r.status === 404, {
+    const gone = await poll(() => env.api.request('GET', `${JOBS}/${name}`), (r) => r.status === 404, {
       what: `${name} to be deleted by its TTL`,
       timeoutMs: 30_000,
     });
     expect(gone.json).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
-    const list = await api.request('GET', JOBS);
+    const list = await env.api.request('GET', JOBS);
     expect(list.json.items.map((j: any) => j.metadata.name)).not.toContain(name);
     expect(await pods(name)).toEqual([]);
-    await poll(() => existsSync(path.join(stack.dataDir, 'pods', 'default', created.metadata.uid)), (e) => !e, {
+    await poll(() => existsSync(path.join(env.stack.dataDir, 'pods', 'default', created.metadata.uid)), (e) => !e, {
       what: 'the pod data directory to be removed',
     });
   });
@@ -209,14 +198,14 @@ describe('ttlSecondsAfterFinished', () => {
     const name = uniqueName('no-ttl');
     await create(jobManifest({ name, command: sh('true') }));
     await waitFor(name, 'Complete');
-    const again = await api.request('GET', `${JOBS}/${name}`);
+    const again = await env.api.request('GET', `${JOBS}/${name}`);
     expect(again.status).toBe(200);
   });
 });
 
 describe('visible backoff', () => {
   it('when a failed pod waits out its backoff, then the Job says when the next attempt starts', async () => {
-    const slow = await startTestApi(stack, { config: { backoffBaseSeconds: 30, backoffMaxSeconds: 360 } });
+    const slow = await startTestApi(env.stack, { config: { backoffBaseSeconds: 30, backoffMaxSeconds: 360 } });
     try {
       const name = uniqueName('visible-backoff');
       const res = await slow.request('POST', JOBS, { body: jobManifest({ name, command: sh('exit 1'), spec: { backoffLimit: 3 } }) });

@@ -8,7 +8,8 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../src/config.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { startApiServer, type StartApiOptions } from '../../src/api/server.js';
-import type { TestStack } from './temporal-env.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestStack, type TestStack } from './temporal-env.js';
 
 export interface RequestOptions {
   /** A string is sent as is; anything else as JSON. */
@@ -122,4 +123,31 @@ export function jobManifest(options: ManifestOptions = {}): Record<string, any> 
 /** A unique, valid Job name for one test. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * A worker stack and the API in front of it for one test file: started in beforeAll, stopped in
+ * afterAll. Read `stack`/`api` inside tests (they exist once beforeAll ran).
+ */
+export function useTestApi(): { readonly stack: TestStack; readonly api: TestApi } {
+  let stack: TestStack | undefined;
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    api = await startTestApi(stack);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await stack?.stop();
+  });
+  return {
+    get stack() {
+      if (!stack) throw new Error('useTestApi: the stack is not started yet (use it inside a test)');
+      return stack;
+    },
+    get api() {
+      if (!api) throw new Error('useTestApi: the API is not started yet (use it inside a test)');
+      return api;
+    },
+  };
 }
