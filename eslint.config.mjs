@@ -32,23 +32,23 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['src/spec/**/*.ts'],
-    ignores: ['src/spec/parse.ts'],
-    rules: restrict(['../*', ...nodeImports, '@temporalio/*', 'express', 'yaml'], 'spec/ is pure: it imports nothing outside spec/.'),
+    files: ['src/k8s/**/*.ts'],
+    ignores: ['src/k8s/parse.ts'],
+    rules: restrict(['../*', ...nodeImports, '@temporalio/*', 'express', 'yaml'], 'k8s/ is pure: it imports nothing outside k8s/.'),
   },
   {
     files: ['src/controller/**/*.ts'],
     rules: restrict(
-      ['../activities/*', '../api/*', '../workflows/*', '../temporal/*', '../storage/*', '../config*', '../log*', ...nodeImports, '@temporalio/*', 'express', 'yaml', '../spec/parse*'],
-      'controller/ is pure and deterministic: only controller/ and spec/ (no parse.ts).',
+      ['../activities/*', '../api/*', '../workflows/*', '../temporal/*', '../storage/*', '../config*', '../log*', ...nodeImports, '@temporalio/*', 'express', 'yaml', '../k8s/parse*'],
+      'controller/ is pure and deterministic: only controller/ and k8s/ (no parse.ts).',
     ),
   },
   {
     files: ['src/workflows/**/*.ts'],
     rules: {
       ...restrict(
-        ['../api/*', '../temporal/*', '../storage/*', '../config*', '../log*', ...nodeImports, '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'express', 'yaml', '../spec/parse*'],
-        'workflows/ is deterministic: @temporalio/workflow, controller/, spec/ and `import type` of activities only.',
+        ['../api/*', '../temporal/*', '../storage/*', '../config*', '../log*', ...nodeImports, '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'express', 'yaml', '../k8s/parse*'],
+        'workflows/ is deterministic: @temporalio/workflow, controller/, k8s/ and `import type` of activities only.',
       ),
       '@typescript-eslint/consistent-type-imports': 'error',
     },

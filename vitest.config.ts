@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/spec/**/*.test.ts', 'test/controller/**/*.test.ts', 'test/activities/**/*.test.ts'],
+          include: ['test/k8s/**/*.test.ts', 'test/controller/**/*.test.ts', 'test/activities/**/*.test.ts'],
           testTimeout: 20_000,
           // The fast, pure part runs first so a broken rule fails the run in seconds.
           sequence: { groupOrder: 0 },

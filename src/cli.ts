@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config.js';
-import type { Job, JobCondition } from './spec/types.js';
+import type { Job, JobCondition } from './k8s/types.js';
 
 interface Args {
   command: string;

@@ -4,7 +4,7 @@
  * ExpandContainerCommandAndArgs): `env` in order, `valueFrom.fieldRef` resolved through the
  * Downward API, `$(VAR)` references expanded with the forked Go expansion rules.
  */
-import type { Container, EnvVar } from '../spec/types.js';
+import type { Container, EnvVar } from '../k8s/types.js';
 
 /** What the Downward API can see of the pod. */
 export interface DownwardPod {

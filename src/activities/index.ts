@@ -3,7 +3,7 @@
  * directory, node name, logger, the status-report channel to the Job workflow) are passed in,
  * never read from globals.
  */
-import type { PodResult, PodStatusReport, RunPodInput } from '../spec/pod-run.js';
+import type { PodResult, PodStatusReport, RunPodInput } from '../k8s/pod-run.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import { InvalidPathComponentError, removeJobPodData } from '../storage/pod-files.js';
 import { runPod } from './pod.js';

@@ -13,9 +13,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import type { PodResult, RunPodInput } from '../spec/pod-run.js';
-import { waitingContainerStatus } from '../spec/container-status.js';
-import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus } from '../spec/types.js';
+import type { PodResult, RunPodInput } from '../k8s/pod-run.js';
+import { waitingContainerStatus } from '../k8s/container-status.js';
+import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus } from '../k8s/types.js';
 import { podWorkDir, resolveWorkingDir, validContainerName, type PodRef } from '../storage/pod-files.js';
 import { ContainerLogWriter, readLogTail } from '../storage/pod-logs.js';
 import { containerProcess, type DownwardPod } from './container-env.js';

@@ -3,7 +3,7 @@
  * are snapshots, so only the newest pending one matters; they are sent one at a time, in order,
  * retried a few times, and a failure is logged, never thrown: the attempt's result is what counts.
  */
-import type { PodStatusReport } from '../spec/pod-run.js';
+import type { PodStatusReport } from '../k8s/pod-run.js';
 import type { ActivityLogger } from './index.js';
 
 export function errorMessage(err: unknown): string {

@@ -21,8 +21,8 @@ import {
 import type { SearchAttributePair } from '@temporalio/common';
 import { jobSettingsFrom, type Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { EventList, Job, PodList, StoredJob } from '../spec/types.js';
-import type { FieldError } from '../spec/field-errors.js';
+import type { EventList, Job, PodList, StoredJob } from '../k8s/types.js';
+import type { FieldError } from '../k8s/field-errors.js';
 import {
   deleteJobUpdate,
   deletePodUpdate,

@@ -4,7 +4,7 @@
  * patch: the fields a Job lets you change (suspend, parallelism, deadlines, labels, …) are
  * scalars or maps, where the two agree; `$patch`-style directives are refused with 400.
  */
-import { invalid } from '../spec/field-errors.js';
+import { invalid } from '../k8s/field-errors.js';
 import { BadRequest, Invalid } from './status.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

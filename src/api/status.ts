@@ -6,7 +6,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log.js';
-import { invalidMessage, toStatusCause, type FieldError } from '../spec/field-errors.js';
+import { invalidMessage, toStatusCause, type FieldError } from '../k8s/field-errors.js';
 
 export interface StatusCause {
   /** The FieldError type (`FieldValueInvalid`, …); serialized as `reason` like metav1.StatusCause. */

@@ -5,7 +5,7 @@
  * printEvent), so `kubectl get jobs` shows STATUS, COMPLETIONS, DURATION and AGE as on a cluster.
  */
 import type { Request } from 'express';
-import type { ContainerStatus, Job, KubeEvent, ObjectMeta, Pod } from '../spec/types.js';
+import type { ContainerStatus, Job, KubeEvent, ObjectMeta, Pod } from '../k8s/types.js';
 
 export interface TableColumn {
   name: string;

@@ -7,7 +7,7 @@
  * asking for Tables gets each event's object as a one-row Table, as the API server does.
  */
 import type { Request, Response } from 'express';
-import type { ObjectMeta } from '../spec/types.js';
+import type { ObjectMeta } from '../k8s/types.js';
 import { intParam } from './params.js';
 import { ApiError, toStatus } from './status.js';
 import type { Table } from './table.js';

@@ -1,7 +1,7 @@
 /**
  * What to do: the outputs of `reconcile`, carried out by the workflow shell (src/workflows/effects.ts).
  */
-import type { RunPodInput } from '../spec/pod-run.js';
+import type { RunPodInput } from '../k8s/pod-run.js';
 import type { EventRecord } from './state.js';
 
 export type Action =

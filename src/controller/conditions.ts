@@ -2,7 +2,7 @@
  * Job conditions with Kubernetes' exact types, reasons and messages (reference §17;
  * job_controller.go `newCondition`, `ensureJobConditionStatus`, batch/v1 `JobReason*`).
  */
-import type { ConditionStatus, JobConditionType } from '../spec/types.js';
+import type { ConditionStatus, JobConditionType } from '../k8s/types.js';
 import type { ConditionRecord, JobState } from './state.js';
 
 export const JobReason = {

@@ -16,10 +16,10 @@ export interface ReconcileEnv {
 }
 
 export interface Ctx {
-  s: JobState;
+  state: JobState;
   env: ReconcileEnv;
   actions: Action[];
-  /** Timers this pass wants armed (id → fireAt); reconciled against `s.timers` at the end. */
+  /** Timers this pass wants armed (id → fireAt); reconciled against `state.timers` at the end. */
   timers: Record<string, number>;
 }
 
@@ -39,10 +39,10 @@ export function recordEvent(
   type: EventRecord['type'],
   reason: string,
   message: string,
-  involved: { kind: 'Job' | 'Pod'; name: string } = { kind: 'Job', name: ctx.s.job.metadata.name },
+  involved: { kind: 'Job' | 'Pod'; name: string } = { kind: 'Job', name: ctx.state.job.metadata.name },
 ): void {
-  const { s, env } = ctx;
-  const last = s.events[s.events.length - 1];
+  const { state, env } = ctx;
+  const last = state.events[state.events.length - 1];
   if (
     last &&
     last.type === type &&
@@ -53,13 +53,13 @@ export function recordEvent(
   ) {
     // Replaced, not changed: the events may be shared with the input state.
     const updated: EventRecord = { ...last, count: last.count + 1, lastTimestamp: env.now };
-    s.events[s.events.length - 1] = updated;
+    state.events[state.events.length - 1] = updated;
     ctx.actions.push({ type: 'recordEvent', event: { ...updated } });
     return;
   }
-  s.eventSeq += 1;
+  state.eventSeq += 1;
   const ev: EventRecord = {
-    seq: s.eventSeq,
+    seq: state.eventSeq,
     type,
     reason,
     message,
@@ -69,23 +69,23 @@ export function recordEvent(
     lastTimestamp: env.now,
     count: 1,
   };
-  s.events.push(ev);
-  if (s.events.length > MAX_EVENTS) s.events.splice(0, s.events.length - MAX_EVENTS);
+  state.events.push(ev);
+  if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS);
   ctx.actions.push({ type: 'recordEvent', event: { ...ev } });
 }
 
 /** Creates one pod record for `index` and emits `startPod` + `SuccessfulCreate` (podControl.CreatePods). */
 export function createPod(ctx: Ctx, index: number | null): PodRecord {
-  const { s, env } = ctx;
-  const taken = new Set(s.pods.map((p) => p.name));
-  let name = podName(s.job.metadata.name, index, env.randomSuffix());
+  const { state, env } = ctx;
+  const taken = new Set(state.pods.map((p) => p.name));
+  let name = podName(state.job.metadata.name, index, env.randomSuffix());
   // The API server retries generateName on a conflict; so do we.
-  for (let i = 0; taken.has(name) && i < 100; i++) name = podName(s.job.metadata.name, index, env.randomSuffix());
-  const rec = index === null ? undefined : s.indexFailures[String(index)];
-  const perIndex = index !== null && s.job.spec.backoffLimitPerIndex !== undefined && s.job.spec.backoffLimitPerIndex !== null;
+  for (let i = 0; taken.has(name) && i < 100; i++) name = podName(state.job.metadata.name, index, env.randomSuffix());
+  const rec = index === null ? undefined : state.indexFailures[String(index)];
+  const perIndex = index !== null && state.job.spec.backoffLimitPerIndex !== undefined && state.job.spec.backoffLimitPerIndex !== null;
   const pod: PodRecord = {
     name,
-    uid: podUid(s.job.metadata.uid, name),
+    uid: podUid(state.job.metadata.uid, name),
     index,
     phase: 'Pending',
     createdAt: env.now,
@@ -103,8 +103,8 @@ export function createPod(ctx: Ctx, index: number | null): PodRecord {
     indexIgnoredFailureCount: perIndex ? (rec?.ignored ?? 0) : null,
     counted: null,
   };
-  s.pods.push(pod);
-  ctx.actions.push({ type: 'startPod', podName: name, input: podRunInput(s, name) });
+  state.pods.push(pod);
+  ctx.actions.push({ type: 'startPod', podName: name, input: podRunInput(state, name) });
   recordEvent(ctx, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`);
   return pod;
 }
@@ -119,9 +119,9 @@ const UNCOUNTED_CAUSES: readonly DeletionCause[] = ['Suspend', 'ScaleDown', 'Job
  * deletions by the next pass, according to podReplacementPolicy.
  */
 export function deletePod(ctx: Ctx, shared: PodRecord, cause: DeletionCause, gracePeriodSeconds: number | null = null): void {
-  const { s, env } = ctx;
-  const pod = ownPod(s, shared);
-  const grace = gracePeriodSeconds ?? terminationGraceSeconds(s);
+  const { state, env } = ctx;
+  const pod = ownPod(state, shared);
+  const grace = gracePeriodSeconds ?? terminationGraceSeconds(state);
   pod.deletion = { at: env.now, gracePeriodSeconds: grace, cause };
   if (pod.counted === null && UNCOUNTED_CAUSES.includes(cause)) pod.counted = 'none';
   ctx.actions.push({ type: 'terminatePod', podName: pod.name, gracePeriodSeconds: grace });

@@ -3,10 +3,10 @@
  * Implemented in the sibling files; this module only re-exports.
  */
 export type { JobState, JobSettings, PodRecord, EventRecord, PropagationPolicy } from './state.js';
-export type { JobEvent } from './events.js';
+export type { Trigger } from './triggers.js';
 export type { Action, JobPhase } from './actions.js';
 export { initialState, reconcile } from './reconcile.js';
 export type { ReconcileEnv, ReconcileResult } from './reconcile.js';
 export { renderJob, renderPods, renderEvents, jobPhase } from './render.js';
 export { podRunInput } from './pods.js';
-export { NEXT_ATTEMPT_ANNOTATION } from '../spec/types.js';
+export { NEXT_ATTEMPT_ANNOTATION } from '../k8s/types.js';

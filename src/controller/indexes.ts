@@ -2,7 +2,7 @@
  * Indexed Jobs: which indexes get pods, duplicates, failed indexes (reference §5, §7, §12;
  * indexed_job_utils.go).
  */
-import { countIndexes, firstMissingIndexes, hasIndex, intervalsOf, type Interval } from '../spec/intervals.js';
+import { countIndexes, firstMissingIndexes, hasIndex, intervalsOf, type Interval } from '../k8s/intervals.js';
 import { activePods, compareForRemoval, isTerminating, onlyReplaceFailedPods } from './pods.js';
 import type { JobState, PodRecord } from './state.js';
 

@@ -11,14 +11,14 @@ import { MAX_RUNNING_PODS, type DeletionCause, type PodRecord } from './state.js
 
 /** Number of succeeded pods (NonIndexed) or completed indexes below completions (Indexed). */
 export function succeededCount(ctx: Ctx): number {
-  const { s } = ctx;
-  if (!isIndexed(s)) return s.succeeded;
-  return succeededIndexCount(s, s.job.spec.completions ?? 0);
+  const { state } = ctx;
+  if (!isIndexed(state)) return state.succeeded;
+  return succeededIndexCount(state, state.job.spec.completions ?? 0);
 }
 
 /** How many pods should be active (`wantActive` in manageJob). */
 export function wantActive(ctx: Ctx, active: number): number {
-  const { spec } = ctx.s.job;
+  const { spec } = ctx.state.job;
   const parallelism = spec.parallelism;
   if (spec.completions === null || spec.completions === undefined) {
     // Work queue: once any pod succeeded, no new pods; the running ones finish (reference §6).
@@ -33,9 +33,9 @@ export function wantActive(ctx: Ctx, active: number): number {
  * trigger the next batch.
  */
 export function manageJob(ctx: Ctx): number {
-  const { s, env } = ctx;
-  const spec = s.job.spec;
-  const active = activePods(s);
+  const { state, env } = ctx;
+  const spec = state.job.spec;
+  const active = activePods(state);
 
   if (spec.suspend) {
     // Suspend deletes every active pod; their finalizers go first, so they are not counted (§11).
@@ -46,7 +46,7 @@ export function manageJob(ctx: Ctx): number {
   const want = wantActive(ctx, active.length);
   const rmAtLeast = Math.max(0, active.length - want);
   const toDelete: Array<{ pod: PodRecord; cause: DeletionCause }> = [];
-  if (isIndexed(s)) toDelete.push(...duplicatedOrOutOfRangePods(s, spec.completions ?? 0));
+  if (isIndexed(state)) toDelete.push(...duplicatedOrOutOfRangePods(state, spec.completions ?? 0));
   if (toDelete.length < rmAtLeast) {
     const chosen = new Set(toDelete.map((d) => d.pod.name));
     const left = active.filter((p) => !chosen.has(p.name)).sort(compareForRemoval);
@@ -58,11 +58,11 @@ export function manageJob(ctx: Ctx): number {
   // grace period), so the same pass goes on to create what is missing.
   const stillActive = active.length - toDelete.length;
 
-  const terminating = onlyReplaceFailedPods(s) ? s.pods.filter(isTerminating).length : 0;
+  const terminating = onlyReplaceFailedPods(state) ? state.pods.filter(isTerminating).length : 0;
   if (stillActive + terminating >= want) return stillActive;
 
-  if (!hasBackoffLimitPerIndex(s)) {
-    const remaining = remainingJobBackoff(s, env.now);
+  if (!hasBackoffLimitPerIndex(state)) {
+    const remaining = remainingJobBackoff(state, env.now);
     if (remaining > 0) {
       wantTimer(ctx, 'backoff', env.now + remaining);
       return stillActive;
@@ -70,29 +70,29 @@ export function manageJob(ctx: Ctx): number {
   }
   // Never more running attempts (active or terminating) than MAX_RUNNING_PODS: the rest wait, as
   // pods wait for capacity on a full cluster (Temporal caps a workflow's pending activities).
-  const running = s.pods.filter((p) => !isTerminal(p)).length;
+  const running = state.pods.filter((p) => !isTerminal(p)).length;
   const diff = Math.min(want - stillActive - terminating, MAX_RUNNING_PODS - running);
   if (diff <= 0) return stillActive;
   // Draining for continue-as-new: let the running pods finish, start none (timers stay armed).
-  if (!isIndexed(s)) {
-    if (s.draining) return stillActive;
+  if (!isIndexed(state)) {
+    if (state.draining) return stillActive;
     for (let i = 0; i < diff; i++) createPod(ctx, null);
     return stillActive + diff;
   }
 
-  let indexes = firstPendingIndexes(s, diff, spec.completions ?? 0);
-  if (hasBackoffLimitPerIndex(s)) {
+  let indexes = firstPendingIndexes(state, diff, spec.completions ?? 0);
+  if (hasBackoffLimitPerIndex(state)) {
     // getPodCreationInfoForIndependentIndexes: indexes still backing off wait; the earliest
     // of them arms one timer.
     let earliest: number | null = null;
     indexes = indexes.filter((ix) => {
-      const remaining = remainingIndexBackoff(s, ix, env.now);
+      const remaining = remainingIndexBackoff(state, ix, env.now);
       if (remaining > 0 && (earliest === null || remaining < earliest)) earliest = remaining;
       return remaining === 0;
     });
     if (earliest !== null) wantTimer(ctx, 'index-backoff', env.now + earliest);
   }
-  if (s.draining) return stillActive;
+  if (state.draining) return stillActive;
   for (const ix of indexes) createPod(ctx, ix);
   return stillActive + indexes.length;
 }

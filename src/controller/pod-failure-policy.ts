@@ -8,7 +8,7 @@ import type {
   PodFailurePolicyRule,
   PodFailurePolicyOnExitCodesRequirement,
   PodFailurePolicyOnPodConditionsPattern,
-} from '../spec/types.js';
+} from '../k8s/types.js';
 import type { PodConditionRecord, PodRecord } from './state.js';
 
 export interface PodFailurePolicyMatch {

@@ -2,7 +2,7 @@
  * Pod records: predicates, names, the pod spec the controller builds from the template
  * (reference §5) and the removal order of active pods (controller.ActivePods).
  */
-import type { RunPodInput } from '../spec/pod-run.js';
+import type { RunPodInput } from '../k8s/pod-run.js';
 import {
   JOB_COMPLETION_INDEX_ENV,
   JOB_COMPLETION_INDEX_KEY,
@@ -14,7 +14,7 @@ import {
   LABEL_LEGACY_JOB_NAME,
   type Container,
   type PodSpec,
-} from '../spec/types.js';
+} from '../k8s/types.js';
 import { clone } from './clone.js';
 import type { JobState, PodRecord } from './state.js';
 

@@ -1,5 +1,5 @@
 /**
- * The Job controller: `reconcile(state, event, env)` applies one event and then runs one pass in
+ * The Job controller: `reconcile(state, trigger, env)` applies one trigger and then runs one pass in
  * syncJob's order (reference §16):
  *
  *   finished? → existing SuccessCriteriaMet / FailureTarget → FailJob rule → backoffLimit
@@ -10,10 +10,10 @@
  * Pure and deterministic: time and pod-name suffixes come in through `env`; the input state is
  * never mutated.
  */
-import { countIndexes } from '../spec/intervals.js';
-import type { StoredJob } from '../spec/types.js';
+import { countIndexes } from '../k8s/intervals.js';
+import type { StoredJob } from '../k8s/types.js';
 import type { Action } from './actions.js';
-import { applyEvent, deleteAfterTtl } from './apply-event.js';
+import { applyTrigger, deleteAfterTtl } from './apply-trigger.js';
 import { clone, copyState } from './clone.js';
 import {
   JobMessage,
@@ -27,7 +27,7 @@ import {
 } from './conditions.js';
 import { deletePod, recordEvent, wantTimer, type Ctx, type ReconcileEnv } from './context.js';
 import { activeDeadlineAt, pastActiveDeadline } from './deadline.js';
-import type { JobEvent } from './events.js';
+import type { Trigger } from './triggers.js';
 import { manageJob, succeededCount } from './manage-job.js';
 import { activePods, hasBackoffLimitPerIndex, isIndexed, isTerminal, restartCount } from './pods.js';
 import { jobPhase } from './render.js';
@@ -71,46 +71,46 @@ export function initialState(job: StoredJob, settings: JobSettings, now: number)
   };
 }
 
-/** Applies `event` and runs one controller pass. Keeps: the input state is not mutated. */
-export function reconcile(state: JobState, event: JobEvent, env: ReconcileEnv): ReconcileResult {
-  const ctx: Ctx = { s: copyState(state), env, actions: [], timers: {} };
-  applyEvent(ctx, event);
-  syncJob(ctx, state, event);
+/** Applies `trigger` and runs one controller pass. Keeps: the input state is not mutated. */
+export function reconcile(before: JobState, trigger: Trigger, env: ReconcileEnv): ReconcileResult {
+  const ctx: Ctx = { state: copyState(before), env, actions: [], timers: {} };
+  applyTrigger(ctx, trigger);
+  syncJob(ctx, before, trigger);
   syncTimers(ctx);
-  forgetFinishedPods(ctx.s);
+  forgetFinishedPods(ctx.state);
 
-  const phase = jobPhase(ctx.s);
-  if (event.type === 'jobStarted' || phase !== jobPhase(state)) ctx.actions.push({ type: 'setPhase', phase });
+  const phase = jobPhase(ctx.state);
+  if (trigger.type === 'jobStarted' || phase !== jobPhase(before)) ctx.actions.push({ type: 'setPhase', phase });
 
   // Continue-as-new once drained: no pod runs, so no activity result can be lost on the way.
-  const s = ctx.s;
-  if (s.draining && s.deletion === null && s.pods.every(isTerminal)) {
-    s.draining = false;
+  const state = ctx.state;
+  if (state.draining && state.deletion === null && state.pods.every(isTerminal)) {
+    state.draining = false;
     ctx.actions.push({ type: 'continueAsNew' });
   }
-  return { state: s, actions: ctx.actions };
+  return { state, actions: ctx.actions };
 }
 
 /** One pass of the Job controller (job_controller.go `syncJob`). */
-function syncJob(ctx: Ctx, before: JobState, event: JobEvent): void {
-  const { s, env } = ctx;
+function syncJob(ctx: Ctx, before: JobState, trigger: Trigger): void {
+  const { state, env } = ctx;
 
-  if (s.deletion !== null) {
-    syncDeletedJob(ctx, before, event);
+  if (state.deletion !== null) {
+    syncDeletedJob(ctx, before, trigger);
     return;
   }
 
   // §16.1: a finished Job is never touched again — apart from its TTL.
-  if (isFinished(s)) {
-    s.pods = s.pods.map((p) => (p.counted === null && isTerminal(p) ? { ...p, counted: 'none' } : p));
+  if (isFinished(state)) {
+    state.pods = state.pods.map((p) => (p.counted === null && isTerminal(p) ? { ...p, counted: 'none' } : p));
     syncTtl(ctx);
     return;
   }
 
-  if (s.startTime === null && !s.job.spec.suspend) s.startTime = env.now;
+  if (state.startTime === null && !state.job.spec.suspend) state.startTime = env.now;
 
   const tracked = trackFinishedPods(ctx);
-  const fate = existingFinishedCondition(s) ?? failureCondition(ctx, tracked.failJobMessage) ?? successPolicyCondition(ctx);
+  const fate = existingFinishedCondition(state) ?? failureCondition(ctx, tracked.failJobMessage) ?? successPolicyCondition(ctx);
 
   if (fate !== null) {
     enactFate(ctx, fate);
@@ -118,7 +118,7 @@ function syncJob(ctx: Ctx, before: JobState, event: JobEvent): void {
   }
 
   const active = manageJob(ctx);
-  const completions = s.job.spec.completions;
+  const completions = state.job.spec.completions;
   const succeeded = succeededCount(ctx);
   const complete = completions === null || completions === undefined ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
   if (complete) {
@@ -127,7 +127,7 @@ function syncJob(ctx: Ctx, before: JobState, event: JobEvent): void {
   }
   updateSuspendedCondition(ctx);
 
-  const deadline = activeDeadlineAt(s);
+  const deadline = activeDeadlineAt(state);
   if (deadline !== null) wantTimer(ctx, 'deadline', deadline);
 }
 
@@ -136,19 +136,19 @@ function syncJob(ctx: Ctx, before: JobState, event: JobEvent): void {
  * activeDeadlineSeconds, maxFailedIndexes, failed indexes); null when none is.
  */
 function failureCondition(ctx: Ctx, failJobMessage: string | null): FinishedCondition | null {
-  const { s, env } = ctx;
+  const { state, env } = ctx;
   if (failJobMessage !== null) return failureTarget(JobReason.PodFailurePolicy, failJobMessage);
-  if (s.failed > s.job.spec.backoffLimit || pastBackoffLimitOnFailure(s)) {
+  if (state.failed > state.job.spec.backoffLimit || pastBackoffLimitOnFailure(state)) {
     return failureTarget(JobReason.BackoffLimitExceeded, JobMessage.BackoffLimitExceeded);
   }
-  if (pastActiveDeadline(s, env.now)) return failureTarget(JobReason.DeadlineExceeded, JobMessage.DeadlineExceeded);
-  if (hasBackoffLimitPerIndex(s)) {
-    const failedIndexes = countIndexes(s.failedIndexes);
-    const max = s.job.spec.maxFailedIndexes;
+  if (pastActiveDeadline(state, env.now)) return failureTarget(JobReason.DeadlineExceeded, JobMessage.DeadlineExceeded);
+  if (hasBackoffLimitPerIndex(state)) {
+    const failedIndexes = countIndexes(state.failedIndexes);
+    const max = state.job.spec.maxFailedIndexes;
     if (max !== undefined && max !== null && failedIndexes > max) {
       return failureTarget(JobReason.MaxFailedIndexesExceeded, JobMessage.MaxFailedIndexesExceeded);
     }
-    if (failedIndexes > 0 && failedIndexes + succeededCount(ctx) >= (s.job.spec.completions ?? 0)) {
+    if (failedIndexes > 0 && failedIndexes + succeededCount(ctx) >= (state.job.spec.completions ?? 0)) {
       return failureTarget(JobReason.FailedIndexes, JobMessage.FailedIndexes);
     }
   }
@@ -160,19 +160,19 @@ function failureCondition(ctx: Ctx, failJobMessage: string | null): FinishedCond
  * restarts of the containers of unfinished pods count toward backoffLimit; the Job fails when
  * their sum reaches backoffLimit (or exceeds 0 when backoffLimit is 0).
  */
-export function pastBackoffLimitOnFailure(s: JobState): boolean {
-  if (s.job.spec.template.spec.restartPolicy !== 'OnFailure') return false;
+export function pastBackoffLimitOnFailure(state: JobState): boolean {
+  if (state.job.spec.template.spec.restartPolicy !== 'OnFailure') return false;
   let sum = 0;
-  for (const p of s.pods) if (!isTerminal(p)) sum += restartCount(p);
-  const limit = s.job.spec.backoffLimit;
+  for (const p of state.pods) if (!isTerminal(p)) sum += restartCount(p);
+  const limit = state.job.spec.backoffLimit;
   return limit === 0 ? sum > 0 : sum >= limit;
 }
 
 /** §16 step 9: an Indexed Job's successPolicy. */
 function successPolicyCondition(ctx: Ctx): FinishedCondition | null {
-  const { s } = ctx;
-  if (!isIndexed(s)) return null;
-  const message = matchSuccessPolicy(s.job.spec.successPolicy, s.job.spec.completions ?? 0, s.completedIndexes);
+  const { state } = ctx;
+  if (!isIndexed(state)) return null;
+  const message = matchSuccessPolicy(state.job.spec.successPolicy, state.job.spec.completions ?? 0, state.completedIndexes);
   return message === null ? null : successCriteriaMet(JobReason.SuccessPolicy, message);
 }
 
@@ -181,26 +181,26 @@ function successPolicyCondition(ctx: Ctx): FinishedCondition | null {
  * Job failed), and add the terminal condition once no pod is left running.
  */
 function enactFate(ctx: Ctx, fate: FinishedCondition): void {
-  const { s, env } = ctx;
-  ensureJobConditionStatus(s, fate.type, 'True', fate.reason, fate.message, env.now);
+  const { state, env } = ctx;
+  ensureJobConditionStatus(state, fate.type, 'True', fate.reason, fate.message, env.now);
   const cause = fate.type === 'FailureTarget' ? 'JobFailed' : 'JobSucceeded';
-  for (const p of activePods(s)) deletePod(ctx, p, cause);
+  for (const p of activePods(state)) deletePod(ctx, p, cause);
   if (fate.type === 'FailureTarget') countUnfinishedAsFailed(ctx);
-  if (!s.pods.every(isTerminal)) return;
+  if (!state.pods.every(isTerminal)) return;
 
   if (fate.type === 'FailureTarget') {
-    ensureJobConditionStatus(s, 'Failed', 'True', fate.reason, fate.message, env.now);
+    ensureJobConditionStatus(state, 'Failed', 'True', fate.reason, fate.message, env.now);
     recordEvent(ctx, 'Warning', fate.reason, fate.message);
   } else {
-    ensureJobConditionStatus(s, 'Complete', 'True', fate.reason, fate.message, env.now);
-    s.completionTime = env.now;
-    const completions = s.job.spec.completions;
-    if (!isIndexed(s) && completions !== null && completions !== undefined && s.succeeded > completions) {
+    ensureJobConditionStatus(state, 'Complete', 'True', fate.reason, fate.message, env.now);
+    state.completionTime = env.now;
+    const completions = state.job.spec.completions;
+    if (!isIndexed(state) && completions !== null && completions !== undefined && state.succeeded > completions) {
       recordEvent(ctx, 'Warning', 'TooManySucceededPods', 'Too many succeeded pods running after completion count reached');
     }
     recordEvent(ctx, 'Normal', 'Completed', 'Job completed');
   }
-  s.finishedAt = env.now;
+  state.finishedAt = env.now;
   syncTtl(ctx);
 }
 
@@ -210,41 +210,41 @@ function enactFate(ctx: Ctx, fate: FinishedCondition): void {
  * still terminating under podReplacementPolicy Failed. Indexed pods out of range do not count.
  */
 function countUnfinishedAsFailed(ctx: Ctx): void {
-  const { s } = ctx;
-  const completions = s.job.spec.completions ?? 0;
-  s.pods = s.pods.map((p) => {
+  const { state } = ctx;
+  const completions = state.job.spec.completions ?? 0;
+  state.pods = state.pods.map((p) => {
     if (isTerminal(p) || p.counted !== null) return p;
-    if (isIndexed(s) && (p.index === null || p.index >= completions)) return { ...p, counted: 'none' };
-    s.failed += 1;
+    if (isIndexed(state) && (p.index === null || p.index >= completions)) return { ...p, counted: 'none' };
+    state.failed += 1;
     return { ...p, counted: 'failed' };
   });
 }
 
 /** The `Suspended` condition and the startTime rules of §10/§11. */
 function updateSuspendedCondition(ctx: Ctx): void {
-  const { s, env } = ctx;
-  if (s.job.spec.suspend) {
-    if (ensureJobConditionStatus(s, 'Suspended', 'True', JobReason.JobSuspended, JobMessage.JobSuspended, env.now)) {
+  const { state, env } = ctx;
+  if (state.job.spec.suspend) {
+    if (ensureJobConditionStatus(state, 'Suspended', 'True', JobReason.JobSuspended, JobMessage.JobSuspended, env.now)) {
       recordEvent(ctx, 'Normal', 'Suspended', JobMessage.JobSuspended);
       // Current upstream clears startTime on suspend (MutableSchedulingDirectivesForSuspendedJobs).
-      s.startTime = null;
+      state.startTime = null;
     }
-  } else if (ensureJobConditionStatus(s, 'Suspended', 'False', JobReason.JobResumed, JobMessage.JobResumed, env.now)) {
+  } else if (ensureJobConditionStatus(state, 'Suspended', 'False', JobReason.JobResumed, JobMessage.JobResumed, env.now)) {
     recordEvent(ctx, 'Normal', 'Resumed', JobMessage.JobResumed);
     // Kubernetes resets startTime on resume so activeDeadlineSeconds counts active time only.
-    s.startTime = env.now;
+    state.startTime = env.now;
   }
 }
 
 /** ttlSecondsAfterFinished: delete at finish time + ttl, at once when that has passed (§20). */
 function syncTtl(ctx: Ctx): void {
-  const { s, env } = ctx;
-  const ttl = s.job.spec.ttlSecondsAfterFinished;
-  if (ttl === undefined || ttl === null || s.finishedAt === null || s.deletion !== null) return;
-  const at = s.finishedAt + ttl * 1000;
+  const { state, env } = ctx;
+  const ttl = state.job.spec.ttlSecondsAfterFinished;
+  if (ttl === undefined || ttl === null || state.finishedAt === null || state.deletion !== null) return;
+  const at = state.finishedAt + ttl * 1000;
   if (env.now >= at) {
     deleteAfterTtl(ctx);
-    syncDeletedJob(ctx, s, { type: 'jobStarted' });
+    syncDeletedJob(ctx, state, { type: 'jobStarted' });
     return;
   }
   wantTimer(ctx, 'ttl', at);
@@ -258,36 +258,36 @@ function syncTtl(ctx: Ctx): void {
  * cancel their attempts, which notice a closed workflow on their next heartbeat), then removes
  * their data (no Job is left to serve their logs) and completes. No new pod starts.
  */
-function syncDeletedJob(ctx: Ctx, before: JobState, event: JobEvent): void {
-  const { s } = ctx;
-  const deletion = s.deletion;
+function syncDeletedJob(ctx: Ctx, before: JobState, trigger: Trigger): void {
+  const { state } = ctx;
+  const deletion = state.deletion;
   if (deletion === null) return;
   const newlyDeleted = before.deletion === null;
-  s.pods = s.pods.map((p) => (p.counted === null && isTerminal(p) ? { ...p, counted: 'none' } : p));
+  state.pods = state.pods.map((p) => (p.counted === null && isTerminal(p) ? { ...p, counted: 'none' } : p));
   if (deletion.propagationPolicy !== 'Orphan') {
-    for (const p of [...s.pods]) {
+    for (const p of [...state.pods]) {
       if (!isTerminal(p) && p.deletion === null) deletePod(ctx, p, 'JobDeleted');
     }
   }
   const hadRunning = !before.pods.every(isTerminal);
-  if (s.pods.every(isTerminal) && (newlyDeleted || hadRunning || event.type === 'jobStarted')) {
-    ctx.actions.push({ type: 'removePodData', namespace: s.job.metadata.namespace, jobUid: s.job.metadata.uid });
+  if (state.pods.every(isTerminal) && (newlyDeleted || hadRunning || trigger.type === 'jobStarted')) {
+    ctx.actions.push({ type: 'removePodData', namespace: state.job.metadata.namespace, jobUid: state.job.metadata.uid });
     ctx.actions.push({ type: 'complete' });
   }
 }
 
 /** Arms the timers the pass wants and cancels the others (`state.timers` mirrors what is armed). */
 function syncTimers(ctx: Ctx): void {
-  const { s } = ctx;
-  for (const id of Object.keys(s.timers)) {
+  const { state } = ctx;
+  for (const id of Object.keys(state.timers)) {
     if (!(id in ctx.timers)) {
-      delete s.timers[id];
+      delete state.timers[id];
       ctx.actions.push({ type: 'cancelTimer', timerId: id });
     }
   }
   for (const [id, fireAt] of Object.entries(ctx.timers)) {
-    if (s.timers[id] !== fireAt) {
-      s.timers[id] = fireAt;
+    if (state.timers[id] !== fireAt) {
+      state.timers[id] = fireAt;
       ctx.actions.push({ type: 'armTimer', timerId: id, fireAt });
     }
   }
@@ -297,9 +297,9 @@ function syncTimers(ctx: Ctx): void {
  * Keeps the state bounded: pods the Job deleted disappear once they have exited (as on a cluster),
  * and finished pods beyond MAX_FINISHED_PODS are forgotten oldest first (their counts stay).
  */
-function forgetFinishedPods(s: JobState): void {
-  s.pods = s.pods.filter((p) => !(isTerminal(p) && p.deletion !== null && p.counted !== null));
-  const finished = s.pods.filter((p) => isTerminal(p) && p.counted !== null);
+function forgetFinishedPods(state: JobState): void {
+  state.pods = state.pods.filter((p) => !(isTerminal(p) && p.deletion !== null && p.counted !== null));
+  const finished = state.pods.filter((p) => isTerminal(p) && p.counted !== null);
   const excess = finished.length - MAX_FINISHED_PODS;
   if (excess <= 0) return;
   const drop = new Set(
@@ -308,6 +308,6 @@ function forgetFinishedPods(s: JobState): void {
       .slice(0, excess)
       .map((p) => p.name),
   );
-  s.pods = s.pods.filter((p) => !drop.has(p.name));
-  s.podsForgotten += excess;
+  state.pods = state.pods.filter((p) => !drop.has(p.name));
+  state.podsForgotten += excess;
 }

@@ -13,8 +13,8 @@ import {
   type OwnerReference,
   type Pod,
   type PodCondition,
-} from '../spec/types.js';
-import { waitingContainerStatus } from '../spec/container-status.js';
+} from '../k8s/types.js';
+import { waitingContainerStatus } from '../k8s/container-status.js';
 import type { JobPhase } from './actions.js';
 import { clone } from './clone.js';
 import { hasTrueCondition } from './conditions.js';

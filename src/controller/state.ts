@@ -3,7 +3,7 @@
  * milliseconds, index sets as interval strings ("0-99,105"), pod history bounded. It is the whole
  * of what the workflow carries across continue-as-new.
  */
-import type { ContainerStatus, JobConditionType, ConditionStatus, StoredJob } from '../spec/types.js';
+import type { ContainerStatus, JobConditionType, ConditionStatus, StoredJob } from '../k8s/types.js';
 
 /** Values fixed when the Job was created (from kjob's config) that shape its behaviour. */
 export interface JobSettings {

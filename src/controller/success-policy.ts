@@ -1,8 +1,8 @@
 /**
  * successPolicy for Indexed Jobs (reference §14; success_policy.go `matchSuccessPolicy`).
  */
-import { countIndexes, countIntersection, intervalsOf, truncateIndexes } from '../spec/intervals.js';
-import type { SuccessPolicy } from '../spec/types.js';
+import { countIndexes, countIntersection, intervalsOf, truncateIndexes } from '../k8s/intervals.js';
+import type { SuccessPolicy } from '../k8s/types.js';
 
 /**
  * `matchSuccessPolicy`: the first rule met by the succeeded indexes, as the condition message

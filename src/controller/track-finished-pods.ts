@@ -3,7 +3,7 @@
  * `trackJobStatusAndRemoveFinalizers` / `getNewFinishedPods`): succeeded pods and completed
  * indexes, failed pods through the pod failure policy, per-index failures and the backoff record.
  */
-import { addIndex, hasIndex } from '../spec/intervals.js';
+import { addIndex, hasIndex } from '../k8s/intervals.js';
 import { newBackoffRecord, type FinishedPodTime } from './backoff.js';
 import { ownPod } from './clone.js';
 import type { Ctx } from './context.js';
@@ -23,7 +23,7 @@ export interface TrackResult {
 function isNewlyFinished(ctx: Ctx, p: PodRecord): boolean {
   if (p.counted !== null) return false;
   if (isTerminal(p)) return true;
-  return p.deletion?.cause === 'User' && !onlyReplaceFailedPods(ctx.s);
+  return p.deletion?.cause === 'User' && !onlyReplaceFailedPods(ctx.state);
 }
 
 /**
@@ -44,26 +44,26 @@ function finishedTime(p: PodRecord): number {
 
 /** Folds every newly finished pod into the Job status. Keeps: each pod is counted at most once. */
 export function trackFinishedPods(ctx: Ctx): TrackResult {
-  const { s } = ctx;
-  const spec = s.job.spec;
-  const indexed = isIndexed(s);
-  const perIndex = hasBackoffLimitPerIndex(s);
+  const { state } = ctx;
+  const spec = state.job.spec;
+  const indexed = isIndexed(state);
+  const perIndex = hasBackoffLimitPerIndex(state);
   const completions = spec.completions ?? 0;
-  const newlyFinished = s.pods.filter((p) => isNewlyFinished(ctx, p));
+  const newlyFinished = state.pods.filter((p) => isNewlyFinished(ctx, p));
   const forBackoff: FinishedPodTime[] = [];
   let failJobMessage: string | null = null;
 
   for (const shared of newlyFinished) {
-    const p = ownPod(s, shared);
+    const p = ownPod(state, shared);
     const at = finishedTime(p);
     const indexInRange = p.index !== null && p.index < completions;
     if (p.phase === 'Succeeded') {
       if (!indexed) {
-        s.succeeded += 1;
+        state.succeeded += 1;
         p.counted = 'succeeded';
-      } else if (indexInRange && p.index !== null && !hasIndex(s.completedIndexes, p.index) && !hasIndex(s.failedIndexes, p.index)) {
+      } else if (indexInRange && p.index !== null && !hasIndex(state.completedIndexes, p.index) && !hasIndex(state.failedIndexes, p.index)) {
         // Only the first success of an index counts (reference §6, §23).
-        s.completedIndexes = addIndex(s.completedIndexes, p.index);
+        state.completedIndexes = addIndex(state.completedIndexes, p.index);
         p.counted = 'succeeded';
       } else {
         p.counted = 'none';
@@ -79,13 +79,13 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
       p.counted = 'none';
       continue;
     }
-    const match = isTerminal(p) ? matchPodFailurePolicy(spec.podFailurePolicy, p, s.job.metadata.namespace) : null;
+    const match = isTerminal(p) ? matchPodFailurePolicy(spec.podFailurePolicy, p, state.job.metadata.namespace) : null;
     const countFailed = match?.countFailed ?? true;
     if (perIndex && p.index !== null) {
       const priorFailed = p.indexFailureCount ?? 0;
       const priorIgnored = p.indexIgnoredFailureCount ?? 0;
       // Like getNewIndexFailureCounts: the index's counts come from its latest failed pod.
-      s.indexFailures[String(p.index)] = {
+      state.indexFailures[String(p.index)] = {
         failed: countFailed ? priorFailed + 1 : priorFailed,
         ignored: countFailed ? priorIgnored : priorIgnored + 1,
         lastFailureTime: at,
@@ -93,8 +93,8 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
       const blpi = spec.backoffLimitPerIndex ?? 0;
       // An index fails when a counted failure's pod already had backoffLimitPerIndex failures,
       // or at once on a FailIndex rule (reference §12, §13).
-      if (countFailed && (match?.action === 'FailIndex' || priorFailed >= blpi) && !hasIndex(s.completedIndexes, p.index)) {
-        s.failedIndexes = addIndex(s.failedIndexes, p.index);
+      if (countFailed && (match?.action === 'FailIndex' || priorFailed >= blpi) && !hasIndex(state.completedIndexes, p.index)) {
+        state.failedIndexes = addIndex(state.failedIndexes, p.index);
       }
     }
     if (!countFailed) {
@@ -102,10 +102,10 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
       continue;
     }
     p.counted = 'failed';
-    s.failed += 1;
+    state.failed += 1;
     if (match?.action === 'FailJob' && failJobMessage === null) failJobMessage = match.message;
   }
 
-  s.backoff = newBackoffRecord(s.backoff, forBackoff);
+  state.backoff = newBackoffRecord(state.backoff, forBackoff);
   return { failJobMessage };
 }

@@ -6,8 +6,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { JobSettings, JobState, PropagationPolicy } from '../controller/index.js';
-import type { PodStatusReport } from '../spec/pod-run.js';
-import type { EventList, Job, PodList, StoredJob } from '../spec/types.js';
+import type { PodStatusReport } from '../k8s/pod-run.js';
+import type { EventList, Job, PodList, StoredJob } from '../k8s/types.js';
 
 export const JOB_WORKFLOW_TYPE = 'job';
 export const DEFAULT_TASK_QUEUE = 'kjob';

@@ -1,7 +1,7 @@
 /**
  * Turns the controller's actions into Temporal commands: pod attempts as activities (one
  * cancellation scope each), timers as cancellable sleeps, search-attribute upserts, data
- * clean-up. Outcomes come back as events through `emit`. No Job logic lives here.
+ * clean-up. Outcomes come back as triggers through `emit`. No Job logic lives here.
  */
 import {
   ActivityCancellationType,
@@ -17,8 +17,8 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { Action, JobEvent, JobSettings } from '../controller/index.js';
-import type { RunPodInput } from '../spec/pod-run.js';
+import type { Action, Trigger, JobSettings } from '../controller/index.js';
+import type { RunPodInput } from '../k8s/pod-run.js';
 import { SA_PHASE } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -34,7 +34,7 @@ export interface Effects {
 }
 
 /** Maps a failed pod activity to what it means for the pod. */
-export function podFailureEvent(podName: string, err: unknown): JobEvent {
+export function podFailureEvent(podName: string, err: unknown): Trigger {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof TimeoutFailure) {
     return {
@@ -54,7 +54,7 @@ export function podFailureEvent(podName: string, err: unknown): JobEvent {
   return { type: 'podStartFailed', podName, message: cause instanceof Error ? cause.message : String(cause) };
 }
 
-export function createEffects(settings: JobSettings, emit: (event: JobEvent) => void): Effects {
+export function createEffects(settings: JobSettings, emit: (trigger: Trigger) => void): Effects {
   const pods = proxyActivities<Activities>({
     startToCloseTimeout: POD_START_TO_CLOSE_MS,
     heartbeatTimeout: settings.heartbeatTimeoutMs,

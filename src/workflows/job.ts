@@ -1,6 +1,6 @@
 /**
  * The Job workflow: a thin, deterministic shell around the pure controller. Handlers validate
- * and push events onto an inbox; one loop drains it through `reconcile` and hands the resulting
+ * and push triggers onto an inbox; one loop drains it through `reconcile` and hands the resulting
  * actions to the effects. Queries render the controller state. No Job logic lives here.
  */
 import {
@@ -20,13 +20,13 @@ import {
   renderJob,
   renderPods,
   type Action,
-  type JobEvent,
+  type Trigger,
   type JobState,
 } from '../controller/index.js';
-import { formatFieldError, type FieldError } from '../spec/field-errors.js';
-import type { PodStatusReport } from '../spec/pod-run.js';
-import type { EventList, PodList } from '../spec/types.js';
-import { validateJob, validateJobUpdate, validateScale } from '../spec/validate.js';
+import { formatFieldError, type FieldError } from '../k8s/field-errors.js';
+import type { PodStatusReport } from '../k8s/pod-run.js';
+import type { EventList, PodList } from '../k8s/types.js';
+import { validateJob, validateJobUpdate, validateScale } from '../k8s/validate.js';
 import {
   SA_LABELS,
   deleteJobUpdate,
@@ -115,14 +115,14 @@ function checkInput(input: JobWorkflowInput): void {
 export async function job(input: JobWorkflowInput): Promise<void> {
   checkInput(input);
   let state: JobState = input.state ?? initialState(input.job, input.settings, Date.now());
-  const inbox: JobEvent[] = [{ type: 'jobStarted' }];
+  const inbox: Trigger[] = [{ type: 'jobStarted' }];
   let received = 1;
   let processed = 0;
   let exit: 'continueAsNew' | 'complete' | null = null;
   let continueAsNewAsked = false;
 
-  const push = (event: JobEvent): number => {
-    inbox.push(event);
+  const push = (trigger: Trigger): number => {
+    inbox.push(trigger);
     return ++received;
   };
   const processedThrough = (seq: number) => condition(() => processed >= seq);
@@ -219,8 +219,8 @@ export async function job(input: JobWorkflowInput): Promise<void> {
   for (;;) {
     await condition(() => inbox.length > 0);
     while (inbox.length > 0) {
-      const event = inbox.shift() as JobEvent;
-      const result = reconcile(state, event, { now: Date.now(), randomSuffix });
+      const trigger = inbox.shift() as Trigger;
+      const result = reconcile(state, trigger, { now: Date.now(), randomSuffix });
       state = result.state;
       processed++;
       effects.run(result.actions);

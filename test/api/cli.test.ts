@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, progressLine } from '../../src/cli.js';
-import type { Job } from '../../src/spec/types.js';
+import type { Job } from '../../src/k8s/types.js';
 import { useTestApi } from '../support/api-env.js';
 
 const root = path.resolve(import.meta.dirname, '../..');

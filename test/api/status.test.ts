@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { invalid, notSupported, required } from '../../src/spec/field-errors.js';
+import { invalid, notSupported, required } from '../../src/k8s/field-errors.js';
 import {
   AlreadyExists,
   BadRequest,

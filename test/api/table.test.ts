@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Request } from 'express';
 import { eventTable, humanDuration, jobCompletionsColumn, jobStatusColumn, jobTable, podStatusColumn, wantsTable } from '../../src/api/table.js';
-import type { ContainerStatus, Job, KubeEvent, Pod } from '../../src/spec/types.js';
+import type { ContainerStatus, Job, KubeEvent, Pod } from '../../src/k8s/types.js';
 
 const S = 1000;
 const M = 60 * S;

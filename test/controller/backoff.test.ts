@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { backoffDelay, newBackoffRecord, remainingBackoff } from '../../src/controller/backoff.js';
 import { renderJob } from '../../src/controller/index.js';
-import { NEXT_ATTEMPT_ANNOTATION } from '../../src/spec/types.js';
+import { NEXT_ATTEMPT_ANNOTATION } from '../../src/k8s/types.js';
 import { aJob, aRun, aSettings, T0 } from '../support/builders.js';
 import { expectPlainJsonStates } from '../support/plain-json.js';
 

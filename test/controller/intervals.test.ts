@@ -10,7 +10,7 @@ import {
   parseIndexIntervals,
   truncateIndexes,
   type Interval,
-} from '../../src/spec/intervals.js';
+} from '../../src/k8s/intervals.js';
 
 describe('formatIntervals (reference §7, orderedIntervals.String)', () => {
   const cases: Array<{ name: string; indexes: number[]; want: string }> = [

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderJob } from '../../src/controller/index.js';
 import { matchPodFailurePolicy } from '../../src/controller/pod-failure-policy.js';
 import type { PodRecord } from '../../src/controller/state.js';
-import type { PodFailurePolicy } from '../../src/spec/types.js';
+import type { PodFailurePolicy } from '../../src/k8s/types.js';
 import { aJob, aRun, podLost, T0, terminated } from '../support/builders.js';
 import { expectPlainJsonStates } from '../support/plain-json.js';
 

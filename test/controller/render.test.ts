@@ -170,14 +170,14 @@ describe('renderEvents', () => {
 
   it('aggregates a repeated event into one with a count, and keeps at most MAX_EVENTS', () => {
     const run = aRun(aJob({ completions: 1 }));
-    const ctx: Ctx = { s: structuredClone(run.state), env: { now: T0 + 5, randomSuffix: () => 'zzzzz' }, actions: [], timers: {} };
+    const ctx: Ctx = { state: structuredClone(run.state), env: { now: T0 + 5, randomSuffix: () => 'zzzzz' }, actions: [], timers: {} };
     recordEvent(ctx, 'Warning', 'Odd', 'same');
     recordEvent(ctx, 'Warning', 'Odd', 'same');
-    expect(ctx.s.events.at(-1)).toMatchObject({ reason: 'Odd', count: 2, firstTimestamp: T0 + 5, lastTimestamp: T0 + 5 });
+    expect(ctx.state.events.at(-1)).toMatchObject({ reason: 'Odd', count: 2, firstTimestamp: T0 + 5, lastTimestamp: T0 + 5 });
     expect(ctx.actions.map((a) => (a.type === 'recordEvent' ? a.event.count : 0))).toEqual([1, 2]);
     for (let i = 0; i < MAX_EVENTS + 10; i++) recordEvent(ctx, 'Normal', 'N', `m${i}`);
-    expect(ctx.s.events).toHaveLength(MAX_EVENTS);
-    expect(ctx.s.events.at(-1)?.seq).toBe(ctx.s.eventSeq);
-    expect(ctx.s.events[0]?.message).toBe('m10');
+    expect(ctx.state.events).toHaveLength(MAX_EVENTS);
+    expect(ctx.state.events.at(-1)?.seq).toBe(ctx.state.eventSeq);
+    expect(ctx.state.events[0]?.message).toBe('m10');
   });
 });

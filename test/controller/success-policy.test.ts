@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJob } from '../../src/controller/index.js';
 import { matchSuccessPolicy } from '../../src/controller/success-policy.js';
-import type { SuccessPolicy } from '../../src/spec/types.js';
+import type { SuccessPolicy } from '../../src/k8s/types.js';
 import { aJob, aRun, podRunning } from '../support/builders.js';
 import { expectPlainJsonStates } from '../support/plain-json.js';
 

@@ -3,10 +3,10 @@
  * driver (`aRun`) that feeds events to the pure controller with a fake clock and counter-based
  * pod-name suffixes, keeping every state it produced.
  */
-import { initialState, reconcile, type Action, type JobEvent, type JobSettings, type JobState } from '../../src/controller/index.js';
-import type { PodResult, PodStatusReport } from '../../src/spec/pod-run.js';
-import { finalizeNewJob } from '../../src/spec/defaults.js';
-import type { ContainerStatus, Job, JobSpec, PodSpec, StoredJob } from '../../src/spec/types.js';
+import { initialState, reconcile, type Action, type Trigger, type JobSettings, type JobState } from '../../src/controller/index.js';
+import type { PodResult, PodStatusReport } from '../../src/k8s/pod-run.js';
+import { finalizeNewJob } from '../../src/k8s/defaults.js';
+import type { ContainerStatus, Job, JobSpec, PodSpec, StoredJob } from '../../src/k8s/types.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -25,7 +25,7 @@ export type JobOverrides = Partial<Omit<JobSpec, 'template'>> & {
 
 /**
  * A stored Job as the API server would keep it: the manifest built from `overrides`, defaulted
- * and finalized by the spec package (`finalizeNewJob`: Kubernetes' defaulting of reference §2,
+ * and finalized by the k8s package (`finalizeNewJob`: Kubernetes' defaulting of reference §2,
  * generated selector and labels, uid, creationTimestamp, generation 1). Each case names only its
  * smoking gun: `aJob({ completions: 5, parallelism: 2 })`.
  */
@@ -98,11 +98,11 @@ export function aPodResult(podName: string, exitCode: number, opts: ExitOptions 
 
 // ---- events ------------------------------------------------------------------------------
 
-export function podExited(podName: string, exitCode: number, opts: ExitOptions = {}): JobEvent {
+export function podExited(podName: string, exitCode: number, opts: ExitOptions = {}): Trigger {
   return { type: 'podExited', result: aPodResult(podName, exitCode, opts) };
 }
 
-export function podRunning(podName: string, opts: { ready?: boolean; restarts?: number; node?: string; at?: number } = {}): JobEvent {
+export function podRunning(podName: string, opts: { ready?: boolean; restarts?: number; node?: string; at?: number } = {}): Trigger {
   const report: PodStatusReport = {
     podName,
     phase: 'Running',
@@ -115,15 +115,15 @@ export function podRunning(podName: string, opts: { ready?: boolean; restarts?: 
   return { type: 'podStatus', report };
 }
 
-export const podLost = (podName: string, message = ''): JobEvent => ({ type: 'podLost', podName, message });
-export const podNotStarted = (podName: string): JobEvent => ({ type: 'podNotStarted', podName });
-export const podStartFailed = (podName: string, message = 'cannot create working directory'): JobEvent => ({ type: 'podStartFailed', podName, message });
-export const timerFired = (timerId: string): JobEvent => ({ type: 'timerFired', timerId });
-export const suspend = (): JobEvent => ({ type: 'suspendRequested' });
-export const resume = (): JobEvent => ({ type: 'resumeRequested' });
-export const scale = (parallelism: number): JobEvent => ({ type: 'scaleRequested', parallelism });
-export const deleteJob = (propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): JobEvent => ({ type: 'jobDeleteRequested', propagationPolicy });
-export const deletePod = (podName: string, gracePeriodSeconds: number | null = null): JobEvent => ({ type: 'podDeleteRequested', podName, gracePeriodSeconds });
+export const podLost = (podName: string, message = ''): Trigger => ({ type: 'podLost', podName, message });
+export const podNotStarted = (podName: string): Trigger => ({ type: 'podNotStarted', podName });
+export const podStartFailed = (podName: string, message = 'cannot create working directory'): Trigger => ({ type: 'podStartFailed', podName, message });
+export const timerFired = (timerId: string): Trigger => ({ type: 'timerFired', timerId });
+export const suspend = (): Trigger => ({ type: 'suspendRequested' });
+export const resume = (): Trigger => ({ type: 'resumeRequested' });
+export const scale = (parallelism: number): Trigger => ({ type: 'scaleRequested', parallelism });
+export const deleteJob = (propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Trigger => ({ type: 'jobDeleteRequested', propagationPolicy });
+export const deletePod = (podName: string, gracePeriodSeconds: number | null = null): Trigger => ({ type: 'podDeleteRequested', podName, gracePeriodSeconds });
 
 // ---- a driver for scenarios ----------------------------------------------------------------
 
@@ -160,7 +160,7 @@ export class Run {
   }
 
   /** Feeds one event at the current (or given) time. */
-  send(event: JobEvent, at?: number): this {
+  send(event: Trigger, at?: number): this {
     if (at !== undefined) this.now = at;
     const result = reconcile(this.state, event, { now: this.now, randomSuffix: this.suffix });
     this.state = result.state;

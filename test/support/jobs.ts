@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WorkflowIdReusePolicy, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { jobSettingsFrom } from '../../src/config.js';
-import { decodeJob } from '../../src/spec/decode.js';
-import { applyDefaults, finalizeNewJob } from '../../src/spec/defaults.js';
-import type { Job, Pod, StoredJob } from '../../src/spec/types.js';
-import { validateJob } from '../../src/spec/validate.js';
-import { formatFieldError } from '../../src/spec/field-errors.js';
+import { decodeJob } from '../../src/k8s/decode.js';
+import { applyDefaults, finalizeNewJob } from '../../src/k8s/defaults.js';
+import type { Job, Pod, StoredJob } from '../../src/k8s/types.js';
+import { validateJob } from '../../src/k8s/validate.js';
+import { formatFieldError } from '../../src/k8s/field-errors.js';
 import {
   JOB_WORKFLOW_TYPE,
   SA_LABELS,

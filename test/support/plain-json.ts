@@ -10,7 +10,7 @@
  */
 import { expect } from 'vitest';
 import { renderJob, type JobState } from '../../src/controller/index.js';
-import { intervalsOf, type Interval } from '../../src/spec/intervals.js';
+import { intervalsOf, type Interval } from '../../src/k8s/intervals.js';
 import { drainRuns } from './builders.js';
 
 function overlaps(a: Interval[], b: Interval[]): boolean {

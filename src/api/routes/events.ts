@@ -4,9 +4,9 @@
  * that names an object reads only the Jobs that object can belong to.
  */
 import { Router, type Request, type Response } from 'express';
-import type { EventList, KubeEvent } from '../../spec/types.js';
+import type { EventList, KubeEvent } from '../../k8s/types.js';
 import { mapLimit } from '../jobs-gateway.js';
-import { matchesFieldSelector } from '../../spec/labels.js';
+import { matchesFieldSelector } from '../../k8s/labels.js';
 import { boolParam, isDnsSubdomain, namespaceParam } from '../params.js';
 import { eventTable, wantsTable } from '../table.js';
 import { serveWatch } from '../watch.js';

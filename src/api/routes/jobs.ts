@@ -1,15 +1,15 @@
 /**
  * batch/v1 Jobs: create (JSON/YAML, generateName, dryRun), get, list (label and field selectors),
  * patch (merge, strategic-as-merge, JSON patch) and delete (propagationPolicy). Request shaping
- * and validation happen here with the spec module's functions; Temporal is reached only through
+ * and validation happen here with the k8s module's functions; Temporal is reached only through
  * the gateway.
  */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config.js';
-import { decodeJob, unknownFieldWarning } from '../../spec/decode.js';
-import { applyDefaults, finalizeNewJob, randomNameSuffix } from '../../spec/defaults.js';
-import { required } from '../../spec/field-errors.js';
+import { decodeJob, unknownFieldWarning } from '../../k8s/decode.js';
+import { applyDefaults, finalizeNewJob, randomNameSuffix } from '../../k8s/defaults.js';
+import { required } from '../../k8s/field-errors.js';
 import {
   matchesFieldSelector,
   matchesLabelSelector,
@@ -17,10 +17,10 @@ import {
   parseLabelSelector,
   type FieldRequirement,
   type Selector,
-} from '../../spec/labels.js';
-import { parseManifest } from '../../spec/parse.js';
-import type { Job, JobList, StoredJob } from '../../spec/types.js';
-import { createWarnings, validateJob, validateJobUpdate } from '../../spec/validate.js';
+} from '../../k8s/labels.js';
+import { parseManifest } from '../../k8s/parse.js';
+import type { Job, JobList, StoredJob } from '../../k8s/types.js';
+import { createWarnings, validateJob, validateJobUpdate } from '../../k8s/validate.js';
 import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
 import type { JobsGateway, PropagationPolicy } from '../jobs-gateway.js';
 import {

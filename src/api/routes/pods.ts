@@ -4,7 +4,7 @@
  * not stored anywhere but in their Job's workflow, so every lookup goes through the owning Job.
  */
 import { Router, type Request, type Response } from 'express';
-import { matchesFieldSelector, matchesLabelSelector, type Selector } from '../../spec/labels.js';
+import { matchesFieldSelector, matchesLabelSelector, type Selector } from '../../k8s/labels.js';
 import {
   LABEL_CONTROLLER_UID,
   LABEL_JOB_NAME,
@@ -13,7 +13,7 @@ import {
   type Job,
   type Pod,
   type PodList,
-} from '../../spec/types.js';
+} from '../../k8s/types.js';
 import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogOptions } from '../../storage/pod-logs.js';
 import { readDeleteOptions } from '../content.js';
 import { mapLimit } from '../jobs-gateway.js';

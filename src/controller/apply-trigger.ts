@@ -1,14 +1,14 @@
 /**
- * Applies one event to the state before the sync pass: pod bookkeeping (what the informer would
+ * Applies one trigger to the state before the sync pass: pod bookkeeping (what the informer would
  * show the controller) and spec changes (what the API server would store).
  */
-import { truncateIndexes } from '../spec/intervals.js';
-import type { PodResult, PodStatusReport } from '../spec/pod-run.js';
-import type { StoredJob } from '../spec/types.js';
+import { truncateIndexes } from '../k8s/intervals.js';
+import type { PodResult, PodStatusReport } from '../k8s/pod-run.js';
+import type { StoredJob } from '../k8s/types.js';
 import { clone, ownPod } from './clone.js';
 import { isFinished } from './conditions.js';
 import { deletePod, recordEvent, type Ctx } from './context.js';
-import type { JobEvent } from './events.js';
+import type { Trigger } from './triggers.js';
 import { isIndexed, isTerminal } from './pods.js';
 import type { JobState, PodRecord } from './state.js';
 
@@ -18,13 +18,13 @@ export const WORKER_LOST_MESSAGE = 'The worker running the pod stopped heartbeat
 export const START_ERROR_REASON = 'StartError';
 
 /** The pod named `name` if it is still Pending/Running, as a record this pass may change. */
-function findLivePod(s: JobState, name: string): PodRecord | undefined {
-  const p = s.pods.find((x) => x.name === name);
-  return p && !isTerminal(p) ? ownPod(s, p) : undefined;
+function findLivePod(state: JobState, name: string): PodRecord | undefined {
+  const p = state.pods.find((x) => x.name === name);
+  return p && !isTerminal(p) ? ownPod(state, p) : undefined;
 }
 
-function applyPodStatus(s: JobState, report: PodStatusReport): void {
-  const p = findLivePod(s, report.podName);
+function applyPodStatus(state: JobState, report: PodStatusReport): void {
+  const p = findLivePod(state, report.podName);
   // Reports for unknown or already finished pods are stale (at-least-once signals): ignore.
   if (!p) return;
   p.phase = 'Running';
@@ -35,8 +35,8 @@ function applyPodStatus(s: JobState, report: PodStatusReport): void {
   p.containerStatuses = report.containerStatuses;
 }
 
-function applyPodExited(s: JobState, result: PodResult): void {
-  const p = findLivePod(s, result.podName);
+function applyPodExited(state: JobState, result: PodResult): void {
+  const p = findLivePod(state, result.podName);
   if (!p) return;
   p.phase = result.phase;
   p.nodeName = result.nodeName || p.nodeName;
@@ -60,52 +60,52 @@ function failPod(p: PodRecord, now: number, reason: string | null, message: stri
 }
 
 /** Changes the stored spec as the API server would, bumping metadata.generation. */
-function setSpec(s: JobState, change: (spec: StoredJob['spec']) => void): void {
-  const before = JSON.stringify(s.job.spec);
+function setSpec(state: JobState, change: (spec: StoredJob['spec']) => void): void {
+  const before = JSON.stringify(state.job.spec);
   // Copy on write: the Job object is shared with the input state.
-  s.job = clone(s.job);
-  change(s.job.spec);
-  if (JSON.stringify(s.job.spec) !== before) s.job.metadata.generation = (s.job.metadata.generation ?? 1) + 1;
+  state.job = clone(state.job);
+  change(state.job.spec);
+  if (JSON.stringify(state.job.spec) !== before) state.job.metadata.generation = (state.job.metadata.generation ?? 1) + 1;
 }
 
-function applyJobUpdated(s: JobState, job: StoredJob): void {
-  const oldGeneration = s.job.metadata.generation ?? 1;
-  const specChanged = JSON.stringify(job.spec) !== JSON.stringify(s.job.spec);
-  const oldCompletions = s.job.spec.completions;
-  s.job = clone(job);
-  if (specChanged && (job.metadata.generation ?? 1) <= oldGeneration) s.job.metadata.generation = oldGeneration + 1;
-  if (isIndexed(s) && job.spec.completions !== oldCompletions && job.spec.completions !== null) {
+function applyJobUpdated(state: JobState, job: StoredJob): void {
+  const oldGeneration = state.job.metadata.generation ?? 1;
+  const specChanged = JSON.stringify(job.spec) !== JSON.stringify(state.job.spec);
+  const oldCompletions = state.job.spec.completions;
+  state.job = clone(job);
+  if (specChanged && (job.metadata.generation ?? 1) <= oldGeneration) state.job.metadata.generation = oldGeneration + 1;
+  if (isIndexed(state) && job.spec.completions !== oldCompletions && job.spec.completions !== null) {
     // Elastic Indexed Jobs: indexes outside the new range no longer count (TestElasticIndexedJob);
     // failures already counted stay in status.failed.
-    s.completedIndexes = truncateIndexes(s.completedIndexes, job.spec.completions);
-    if (s.failedIndexes !== null) s.failedIndexes = truncateIndexes(s.failedIndexes, job.spec.completions);
+    state.completedIndexes = truncateIndexes(state.completedIndexes, job.spec.completions);
+    if (state.failedIndexes !== null) state.failedIndexes = truncateIndexes(state.failedIndexes, job.spec.completions);
   }
 }
 
-/** Applies `event` to `ctx.s` (the copy being reconciled). */
-export function applyEvent(ctx: Ctx, event: JobEvent): void {
-  const { s, env } = ctx;
-  switch (event.type) {
+/** Applies `trigger` to `ctx.state` (the copy being reconciled). */
+export function applyTrigger(ctx: Ctx, trigger: Trigger): void {
+  const { state, env } = ctx;
+  switch (trigger.type) {
     case 'jobStarted':
       // A new run (first start or continue-as-new) has no timers yet: forget the armed ones so
       // the pass arms every timer it still wants.
-      s.timers = {};
+      state.timers = {};
       return;
     case 'podStatus':
-      applyPodStatus(s, event.report);
+      applyPodStatus(state, trigger.report);
       return;
     case 'podExited':
-      applyPodExited(s, event.result);
+      applyPodExited(state, trigger.result);
       return;
     case 'podNotStarted': {
-      const p = findLivePod(s, event.podName);
+      const p = findLivePod(state, trigger.podName);
       if (p) failPod(p, env.now, null, 'The pod was stopped before it started');
       return;
     }
     case 'podLost': {
-      const p = findLivePod(s, event.podName);
+      const p = findLivePod(state, trigger.podName);
       if (!p) return;
-      const message = event.message || WORKER_LOST_MESSAGE;
+      const message = trigger.message || WORKER_LOST_MESSAGE;
       failPod(p, env.now, null, null);
       // Like a pod on a lost node: Failed with a DisruptionTarget condition (reference §24).
       p.conditions = p.conditions.filter((c) => c.type !== 'DisruptionTarget');
@@ -115,65 +115,65 @@ export function applyEvent(ctx: Ctx, event: JobEvent): void {
       return;
     }
     case 'podStartFailed': {
-      const p = findLivePod(s, event.podName);
-      if (p) failPod(p, env.now, START_ERROR_REASON, event.message);
+      const p = findLivePod(state, trigger.podName);
+      if (p) failPod(p, env.now, START_ERROR_REASON, trigger.message);
       return;
     }
     case 'timerFired':
-      delete s.timers[event.timerId];
-      if (event.timerId === 'ttl' && isFinished(s) && s.deletion === null) deleteAfterTtl(ctx);
+      delete state.timers[trigger.timerId];
+      if (trigger.timerId === 'ttl' && isFinished(state) && state.deletion === null) deleteAfterTtl(ctx);
       return;
     case 'suspendRequested':
-      if (isFinished(s) || s.deletion) return;
-      setSpec(s, (spec) => {
+      if (isFinished(state) || state.deletion) return;
+      setSpec(state, (spec) => {
         spec.suspend = true;
       });
       return;
     case 'resumeRequested':
-      if (isFinished(s) || s.deletion) return;
-      setSpec(s, (spec) => {
+      if (isFinished(state) || state.deletion) return;
+      setSpec(state, (spec) => {
         spec.suspend = false;
       });
       return;
     case 'scaleRequested':
-      if (s.deletion) return;
-      setSpec(s, (spec) => {
-        spec.parallelism = event.parallelism;
+      if (state.deletion) return;
+      setSpec(state, (spec) => {
+        spec.parallelism = trigger.parallelism;
       });
       return;
     case 'jobUpdated':
-      if (s.deletion) return;
-      applyJobUpdated(s, event.job);
+      if (state.deletion) return;
+      applyJobUpdated(state, trigger.job);
       return;
     case 'jobDeleteRequested':
-      if (s.deletion) return;
-      s.deletion = { at: env.now, propagationPolicy: event.propagationPolicy };
+      if (state.deletion) return;
+      state.deletion = { at: env.now, propagationPolicy: trigger.propagationPolicy };
       return;
     case 'podDeleteRequested': {
-      const p = s.pods.find((x) => x.name === event.podName);
+      const p = state.pods.find((x) => x.name === trigger.podName);
       if (!p) return;
       if (isTerminal(p)) {
         // Deleting a finished pod removes it; its outcome is already in the Job status.
-        if (p.counted !== null) s.pods = s.pods.filter((x) => x !== p);
+        if (p.counted !== null) state.pods = state.pods.filter((x) => x !== p);
         return;
       }
       if (p.deletion) return;
-      deletePod(ctx, p, 'User', event.gracePeriodSeconds);
+      deletePod(ctx, p, 'User', trigger.gracePeriodSeconds);
       return;
     }
     case 'continueAsNewSuggested':
-      s.draining = true;
+      state.draining = true;
       return;
     default:
-      assertNever(event);
+      assertNever(trigger);
   }
 }
 
 /** ttlSecondsAfterFinished expired: delete the Job like a Background DELETE (reference §20). */
 export function deleteAfterTtl(ctx: Ctx): void {
-  const { s, env } = ctx;
-  recordEvent(ctx, 'Normal', 'TTLExpired', `Job deleted after ttlSecondsAfterFinished (${s.job.spec.ttlSecondsAfterFinished ?? 0}s)`);
-  s.deletion = { at: env.now, propagationPolicy: 'Background' };
+  const { state, env } = ctx;
+  recordEvent(ctx, 'Normal', 'TTLExpired', `Job deleted after ttlSecondsAfterFinished (${state.job.spec.ttlSecondsAfterFinished ?? 0}s)`);
+  state.deletion = { at: env.now, propagationPolicy: 'Background' };
 }
 
 export function assertNever(x: never): never {

@@ -3,10 +3,10 @@
  * upstream case (pkg/apis/batch/validation/validation_test.go), whose names are the messages.
  */
 import { describe, expect, it } from 'vitest';
-import { applyDefaults } from '../../src/spec/defaults.js';
-import { decodeJob } from '../../src/spec/decode.js';
-import { formatFieldError } from '../../src/spec/field-errors.js';
-import { createWarnings, validateJob, validateScale } from '../../src/spec/validate.js';
+import { applyDefaults } from '../../src/k8s/defaults.js';
+import { decodeJob } from '../../src/k8s/decode.js';
+import { formatFieldError } from '../../src/k8s/field-errors.js';
+import { createWarnings, validateJob, validateScale } from '../../src/k8s/validate.js';
 import { aManifest, container, createErrors, pod, storedFrom, type Manifest } from './fixtures.js';
 
 /** IsDNS1123Label's regex message (RegexError joins the examples as `'a', or 'b', `). */

@@ -3,8 +3,8 @@
  * cases) and what the API server does to a new Job (reference §1, strategy.go generateSelector).
  */
 import { describe, expect, it } from 'vitest';
-import { applyDefaults, finalizeNewJob, generateName, MAX_INT32, NAME_SUFFIX_ALPHABET, randomNameSuffix } from '../../src/spec/defaults.js';
-import type { Job, JobSpec } from '../../src/spec/types.js';
+import { applyDefaults, finalizeNewJob, generateName, MAX_INT32, NAME_SUFFIX_ALPHABET, randomNameSuffix } from '../../src/k8s/defaults.js';
+import type { Job, JobSpec } from '../../src/k8s/types.js';
 import { aManifest, storedFrom } from './fixtures.js';
 
 function jobWith(spec: Partial<JobSpec>, labels?: Record<string, string>): Job {

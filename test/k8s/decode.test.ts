@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJob, MAX_OPAQUE_DEPTH, MAX_VALUES, MAX_WARNINGS, unknownFieldWarning } from '../../src/spec/decode.js';
-import { formatFieldError } from '../../src/spec/field-errors.js';
+import { decodeJob, MAX_OPAQUE_DEPTH, MAX_VALUES, MAX_WARNINGS, unknownFieldWarning } from '../../src/k8s/decode.js';
+import { formatFieldError } from '../../src/k8s/field-errors.js';
 import { aManifest, container, pod, type Manifest } from './fixtures.js';
 
 function decodeEdited(edit: (m: Manifest) => void) {

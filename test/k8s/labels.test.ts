@@ -10,7 +10,7 @@ import {
   parseLabelSelector,
   selectorString,
   utf8Length,
-} from '../../src/spec/labels.js';
+} from '../../src/k8s/labels.js';
 
 const labels = { app: 'web', tier: 'frontend', 'batch.kubernetes.io/job-name': 'pi', n: '7' };
 

@@ -3,9 +3,9 @@
  * validateCompletions, TestValidateJobUpdate).
  */
 import { describe, expect, it } from 'vitest';
-import { formatFieldError } from '../../src/spec/field-errors.js';
-import type { StoredJob } from '../../src/spec/types.js';
-import { validateJobUpdate } from '../../src/spec/validate.js';
+import { formatFieldError } from '../../src/k8s/field-errors.js';
+import type { StoredJob } from '../../src/k8s/types.js';
+import { validateJobUpdate } from '../../src/k8s/validate.js';
 import { aManifest, storedFrom, type Manifest } from './fixtures.js';
 
 interface Case {

@@ -1,6 +1,6 @@
 /**
  * Manifest bodies (JSON or YAML) → a plain JSON value, for `decodeJob`. API side only: this is
- * the one spec/ module that imports the `yaml` package, which must stay out of the workflow
+ * the one k8s/ module that imports the `yaml` package, which must stay out of the workflow
  * bundle.
  *
  * Guards: UTF-8 only; one YAML document per request; duplicate keys are errors in JSON as in YAML

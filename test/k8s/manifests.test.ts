@@ -5,12 +5,12 @@
  * validateJob.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeJob } from '../../src/spec/decode.js';
-import { finalizeNewJob } from '../../src/spec/defaults.js';
-import { formatFieldError } from '../../src/spec/field-errors.js';
-import { parseManifest } from '../../src/spec/parse.js';
-import type { StoredJob } from '../../src/spec/types.js';
-import { createWarnings, validateJob } from '../../src/spec/validate.js';
+import { decodeJob } from '../../src/k8s/decode.js';
+import { finalizeNewJob } from '../../src/k8s/defaults.js';
+import { formatFieldError } from '../../src/k8s/field-errors.js';
+import { parseManifest } from '../../src/k8s/parse.js';
+import type { StoredJob } from '../../src/k8s/types.js';
+import { createWarnings, validateJob } from '../../src/k8s/validate.js';
 
 interface Created {
   job?: StoredJob;

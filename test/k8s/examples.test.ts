@@ -5,11 +5,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeJob } from '../../src/spec/decode.js';
-import { applyDefaults } from '../../src/spec/defaults.js';
-import { formatFieldError } from '../../src/spec/field-errors.js';
-import { parseManifest } from '../../src/spec/parse.js';
-import { validateJob } from '../../src/spec/validate.js';
+import { decodeJob } from '../../src/k8s/decode.js';
+import { applyDefaults } from '../../src/k8s/defaults.js';
+import { formatFieldError } from '../../src/k8s/field-errors.js';
+import { parseManifest } from '../../src/k8s/parse.js';
+import { validateJob } from '../../src/k8s/validate.js';
 
 const dir = path.resolve(import.meta.dirname, '../../examples');
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();

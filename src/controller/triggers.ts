@@ -1,13 +1,14 @@
 /**
- * What happened: the inputs of `reconcile`. Past-tense facts from the workflow shell (pod
- * outcomes, timers) and requests from users (suspend, scale, patch, delete). The shell validates
- * request payloads before they become events.
+ * What triggers a controller pass: the inputs of `reconcile` (named apart from Kubernetes Events,
+ * which the controller records). Past-tense facts from the workflow shell (pod outcomes, timers)
+ * and requests from users (suspend, scale, patch, delete). The shell validates request payloads
+ * before they become triggers.
  */
-import type { PodResult, PodStatusReport } from '../spec/pod-run.js';
-import type { StoredJob } from '../spec/types.js';
+import type { PodResult, PodStatusReport } from '../k8s/pod-run.js';
+import type { StoredJob } from '../k8s/types.js';
 import type { PropagationPolicy } from './state.js';
 
-export type JobEvent =
+export type Trigger =
   /** The workflow started (first run) or continued as new; reconcile from scratch. */
   | { type: 'jobStarted' }
   /** A running attempt reported progress (`podStatus` signal from the activity). */
@@ -31,4 +32,4 @@ export type JobEvent =
   /** Temporal suggests continue-as-new (history large). */
   | { type: 'continueAsNewSuggested' };
 
-export type JobEventType = JobEvent['type'];
+export type TriggerType = Trigger['type'];

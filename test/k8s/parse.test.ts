@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findDuplicateJsonKey, MAX_MANIFEST_BYTES, parseManifest } from '../../src/spec/parse.js';
+import { findDuplicateJsonKey, MAX_MANIFEST_BYTES, parseManifest } from '../../src/k8s/parse.js';
 
 const YAML = 'application/yaml';
 const JSON_TYPE = 'application/json';

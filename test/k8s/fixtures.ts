@@ -2,11 +2,11 @@
  * Builders for the spec tests: a valid manifest (as a user would POST it) that each case edits
  * to show only its smoking gun, and the create pipeline the API runs on it.
  */
-import { decodeJob } from '../../src/spec/decode.js';
-import { finalizeNewJob } from '../../src/spec/defaults.js';
-import { formatFieldError } from '../../src/spec/field-errors.js';
-import type { StoredJob } from '../../src/spec/types.js';
-import { validateJob } from '../../src/spec/validate.js';
+import { decodeJob } from '../../src/k8s/decode.js';
+import { finalizeNewJob } from '../../src/k8s/defaults.js';
+import { formatFieldError } from '../../src/k8s/field-errors.js';
+import type { StoredJob } from '../../src/k8s/types.js';
+import { validateJob } from '../../src/k8s/validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Manifest = Record<string, any>;

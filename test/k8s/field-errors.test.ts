@@ -16,7 +16,7 @@ import {
   tooMany,
   typeInvalid,
   type FieldError,
-} from '../../src/spec/field-errors.js';
+} from '../../src/k8s/field-errors.js';
 
 describe('field paths', () => {
   const cases = [
