@@ -23,11 +23,13 @@ import { jobSettingsFrom, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { EventList, Job, PodList, StoredJob } from '../k8s/types.js';
 import type { FieldError } from '../k8s/field-errors.js';
+import type { PropagationPolicy } from '../k8s/job-strategy.js';
 import {
   deleteJobUpdate,
   deletePodUpdate,
   eventsQuery,
   JOB_WORKFLOW_TYPE,
+  labelSearchTerms,
   jobQuery,
   podsQuery,
   SA_LABELS,
@@ -36,11 +38,9 @@ import {
   SA_PHASE,
   updateJobUpdate,
   workflowIdFor,
-  type DeleteJobRequest,
   type JobWorkflowInput,
 } from '../workflows/definitions.js';
 
-export type PropagationPolicy = DeleteJobRequest['propagationPolicy'];
 import { isDnsLabel, isDnsSubdomain } from './params.js';
 import { AlreadyExists, ApiError, Conflict, invalidJob, JOBS, NotFound, PODS, ServiceUnavailable, type Resource } from './status.js';
 
@@ -99,13 +99,6 @@ const POLLER_FRESH_MS = 120_000;
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
 /** Readiness probes are usually given a second or two. */
 const PROBE_TIMEOUT_MS = 2_000;
-
-/** KjobLabels values: `key=value` and `key` for every label (for equality and existence terms). */
-function labelTerms(labels: Record<string, string> | undefined): string[] {
-  const terms: string[] = [];
-  for (const [k, v] of Object.entries(labels ?? {})) terms.push(`${k}=${v}`, k);
-  return terms;
-}
 
 /** Runs fn over items with at most `limit` in flight, keeping order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -228,7 +221,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
       { key: SA_NAMESPACE, value: namespace },
       { key: SA_NAME, value: name },
       { key: SA_PHASE, value: 'Pending' },
-      { key: SA_LABELS, value: labelTerms(job.metadata.labels) },
+      { key: SA_LABELS, value: labelSearchTerms(job.metadata.labels) },
     ];
     try {
       await call(JOBS, name, () =>

@@ -7,6 +7,7 @@
  * Schemas describe the envelope (kind, apiVersion, metadata, items); Job and Pod bodies follow the
  * Kubernetes batch/v1 and core/v1 types and are left open (`additionalProperties`).
  */
+import { PROPAGATION_POLICIES } from '../k8s/job-strategy.js';
 
 type Schema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
@@ -156,7 +157,7 @@ export function openApiDocument(): Schema {
         }),
         delete: op('Delete a Job; its running pods are terminated (propagationPolicy Background by default)', 'deleteNamespacedJob', {
           parameters: [
-            queryParam('propagationPolicy', 'string', '`Background` (default), `Foreground` or `Orphan`', { enum: ['Background', 'Foreground', 'Orphan'] }),
+            queryParam('propagationPolicy', 'string', '`Background` (default), `Foreground` or `Orphan`', { enum: [...PROPAGATION_POLICIES] }),
             queryParam('orphanDependents', 'boolean', 'deprecated: `true` is `propagationPolicy=Orphan`'),
             DRY_RUN,
           ],
@@ -280,7 +281,7 @@ export function openApiDocument(): Schema {
           properties: {
             kind: { type: 'string', enum: ['DeleteOptions'] },
             apiVersion: { type: 'string' },
-            propagationPolicy: { type: 'string', enum: ['Background', 'Foreground', 'Orphan'] },
+            propagationPolicy: { type: 'string', enum: [...PROPAGATION_POLICIES] },
             gracePeriodSeconds: { type: 'integer', minimum: 0 },
           },
         },

@@ -3,6 +3,7 @@
  * show the controller) and spec changes (what the API server would store).
  */
 import { truncateIndexes } from '../k8s/intervals.js';
+import { prepareForUpdate, updateSpec } from '../k8s/job-strategy.js';
 import type { PodResult, PodStatusReport } from '../k8s/pod-run.js';
 import type { StoredJob } from '../k8s/types.js';
 import { clone, ownPod } from './clone.js';
@@ -59,21 +60,11 @@ function failPod(p: PodRecord, now: number, reason: string | null, message: stri
   p.containerStatuses = p.containerStatuses.map((cs) => ({ ...cs, ready: false }));
 }
 
-/** Changes the stored spec as the API server would, bumping metadata.generation. */
-function setSpec(state: JobState, change: (spec: StoredJob['spec']) => void): void {
-  const before = JSON.stringify(state.job.spec);
-  // Copy on write: the Job object is shared with the input state.
-  state.job = clone(state.job);
-  change(state.job.spec);
-  if (JSON.stringify(state.job.spec) !== before) state.job.metadata.generation = (state.job.metadata.generation ?? 1) + 1;
-}
-
 function applyJobUpdated(state: JobState, job: StoredJob): void {
-  const oldGeneration = state.job.metadata.generation ?? 1;
-  const specChanged = JSON.stringify(job.spec) !== JSON.stringify(state.job.spec);
   const oldCompletions = state.job.spec.completions;
-  state.job = clone(job);
-  if (specChanged && (job.metadata.generation ?? 1) <= oldGeneration) state.job.metadata.generation = oldGeneration + 1;
+  // The API prepared the update already; preparing it again against the Job as the workflow has
+  // it keeps generation exact if a signal changed the spec in between.
+  state.job = prepareForUpdate(state.job, clone(job));
   if (isIndexed(state) && job.spec.completions !== oldCompletions && job.spec.completions !== null) {
     // Elastic Indexed Jobs: indexes outside the new range no longer count (TestElasticIndexedJob);
     // failures already counted stay in status.failed.
@@ -125,19 +116,19 @@ export function applyTrigger(ctx: Ctx, trigger: Trigger): void {
       return;
     case 'suspendRequested':
       if (isFinished(state) || state.deletion) return;
-      setSpec(state, (spec) => {
+      state.job = updateSpec(state.job, (spec) => {
         spec.suspend = true;
       });
       return;
     case 'resumeRequested':
       if (isFinished(state) || state.deletion) return;
-      setSpec(state, (spec) => {
+      state.job = updateSpec(state.job, (spec) => {
         spec.suspend = false;
       });
       return;
     case 'scaleRequested':
       if (state.deletion) return;
-      setSpec(state, (spec) => {
+      state.job = updateSpec(state.job, (spec) => {
         spec.parallelism = trigger.parallelism;
       });
       return;

@@ -3,6 +3,7 @@
  * milliseconds, index sets as interval strings ("0-99,105"), pod history bounded. It is the whole
  * of what the workflow carries across continue-as-new.
  */
+import type { PropagationPolicy } from '../k8s/job-strategy.js';
 import type { ContainerStatus, JobConditionType, ConditionStatus, StoredJob } from '../k8s/types.js';
 
 /** Values fixed when the Job was created (from kjob's config) that shape its behaviour. */
@@ -98,7 +99,7 @@ export interface IndexFailureRecord {
   lastFailureTime: number;
 }
 
-export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+export type { PropagationPolicy } from '../k8s/job-strategy.js';
 
 export interface JobState {
   /** metadata + current (defaulted) spec; PATCH, suspend, resume and scale change it. */

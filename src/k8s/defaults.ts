@@ -1,25 +1,12 @@
 /**
  * Kubernetes defaulting for Jobs (pkg/apis/batch/v1/defaults.go `SetDefaults_Job`, and the Pod
- * defaulting of core/v1 that shows up on a Job's template), plus what the API server does to a
- * new Job before it is stored (registry/batch/job/strategy.go `PrepareForCreate` +
- * `generateSelector`, `BeforeCreate`'s name generation). Reference §1 and §2.
+ * defaulting of core/v1 that shows up on a Job's template), and the name generation helpers the
+ * API server's create uses (`BeforeCreate`). What is done to a new Job before it is stored lives in
+ * job-strategy.ts (`prepareForCreate`).
  *
- * Pure: no imports outside spec/, safe for the workflow bundle. Nothing is mutated in place.
+ * Pure: no imports outside k8s/, safe for the workflow bundle. Nothing is mutated in place.
  */
-import {
-  JOB_API_VERSION,
-  JOB_KIND,
-  LABEL_CONTROLLER_UID,
-  LABEL_JOB_NAME,
-  LABEL_LEGACY_CONTROLLER_UID,
-  LABEL_LEGACY_JOB_NAME,
-  type Container,
-  type DefaultedJobSpec,
-  type Job,
-  type JobSpec,
-  type PodTemplateSpec,
-  type StoredJob,
-} from './types.js';
+import type { Container, Job, JobSpec, PodTemplateSpec } from './types.js';
 
 export const MAX_INT32 = 2147483647;
 export const DEFAULT_BACKOFF_LIMIT = 6;
@@ -131,7 +118,7 @@ export function generateName(prefix: string, suffix: string): string {
   return prefix.slice(0, MAX_GENERATED_PREFIX_LENGTH) + suffix;
 }
 
-export interface FinalizeOptions {
+export interface CreateOptions {
   /** The namespace of the request path; it wins over the manifest's (the API checks they agree). */
   namespace: string;
   uid: string;
@@ -146,59 +133,3 @@ export function rfc3339(now: Date | string): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/**
- * What the API server does to a new Job before storing it: defaults (`applyDefaults`), the name
- * from `generateName` when no name was given, namespace, uid, creationTimestamp, generation 1, no
- * status; then, unless `manualSelector` is true, the generated selector
- * (`batch.kubernetes.io/controller-uid=<uid>`) and the four template labels — each only when the
- * user did not set it, so a conflicting user value is caught by validation (`generateSelector`,
- * reference §1). Finally the Job gets the template labels when it has no labels of its own
- * (defaulting runs again when a stored Job is read back, which is why upstream shows them).
- */
-export function finalizeNewJob(job: Job, opts: FinalizeOptions): StoredJob {
-  const d = applyDefaults(job);
-  const meta = { ...d.metadata };
-  let name = meta.name ?? '';
-  if (name === '' && meta.generateName) {
-    const suffix = typeof opts.randomSuffix === 'function' ? opts.randomSuffix() : (opts.randomSuffix ?? randomNameSuffix());
-    name = generateName(meta.generateName, suffix);
-  }
-  delete meta.deletionTimestamp;
-  delete meta.deletionGracePeriodSeconds;
-  delete meta.resourceVersion;
-  const spec = d.spec as DefaultedJobSpec;
-  const templateMeta = { ...(spec.template.metadata ?? {}) };
-  const templateLabels: Record<string, string> = { ...(templateMeta.labels ?? {}) };
-
-  if (!spec.manualSelector) {
-    for (const key of [LABEL_LEGACY_JOB_NAME, LABEL_JOB_NAME]) {
-      if (!Object.hasOwn(templateLabels, key)) templateLabels[key] = name;
-    }
-    for (const key of [LABEL_LEGACY_CONTROLLER_UID, LABEL_CONTROLLER_UID]) {
-      if (!Object.hasOwn(templateLabels, key)) templateLabels[key] = opts.uid;
-    }
-    const selector = { ...(spec.selector ?? {}) };
-    const matchLabels = { ...(selector.matchLabels ?? {}) };
-    if (!Object.hasOwn(matchLabels, LABEL_CONTROLLER_UID)) matchLabels[LABEL_CONTROLLER_UID] = opts.uid;
-    selector.matchLabels = matchLabels;
-    spec.selector = selector;
-  }
-  templateMeta.labels = templateLabels;
-  spec.template = { ...spec.template, metadata: { ...templateMeta, labels: templateLabels } };
-
-  if (Object.keys(meta.labels ?? {}).length === 0) meta.labels = { ...templateLabels };
-
-  return {
-    apiVersion: JOB_API_VERSION,
-    kind: JOB_KIND,
-    metadata: {
-      ...meta,
-      name,
-      namespace: opts.namespace,
-      uid: opts.uid,
-      creationTimestamp: rfc3339(opts.now),
-      generation: 1,
-    },
-    spec,
-  };
-}

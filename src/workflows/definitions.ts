@@ -68,4 +68,11 @@ export const SA_PHASE = defineSearchAttributeKey('KjobPhase', 'KEYWORD');
 /** `key=value` for every label of the Job, plus `key` alone (for `!key` / `key` selectors). */
 export const SA_LABELS = defineSearchAttributeKey('KjobLabels', 'KEYWORD_LIST');
 
+/** The KjobLabels values of a Job: for every label in key order, `key` then `key=value`. */
+export function labelSearchTerms(labels: Record<string, string> | undefined): string[] {
+  const terms: string[] = [];
+  for (const [k, v] of Object.entries(labels ?? {}).sort(([a], [b]) => a.localeCompare(b))) terms.push(k, `${k}=${v}`);
+  return terms;
+}
+
 export const SEARCH_ATTRIBUTES = [SA_NAMESPACE, SA_NAME, SA_PHASE, SA_LABELS] as const;

@@ -26,9 +26,11 @@ import {
 import { formatFieldError, type FieldError } from '../k8s/field-errors.js';
 import type { PodStatusReport } from '../k8s/pod-run.js';
 import type { EventList, PodList } from '../k8s/types.js';
-import { validateJob, validateJobUpdate, validateScale } from '../k8s/validate.js';
+import { isPropagationPolicy, PROPAGATION_POLICIES, validateUpdate } from '../k8s/job-strategy.js';
+import { validateJob, validateScale } from '../k8s/validate.js';
 import {
   SA_LABELS,
+  labelSearchTerms,
   deleteJobUpdate,
   deletePodUpdate,
   deletedQuery,
@@ -78,12 +80,6 @@ function isPodStatusReport(x: unknown): x is PodStatusReport {
     Array.isArray(r.containerStatuses) &&
     Array.isArray(r.initContainerStatuses)
   );
-}
-
-function labelTerms(labels: Record<string, string> | undefined): string[] {
-  const terms: string[] = [];
-  for (const [k, v] of Object.entries(labels ?? {}).sort(([a], [b]) => a.localeCompare(b))) terms.push(k, `${k}=${v}`);
-  return terms;
 }
 
 /**
@@ -166,8 +162,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
         if (typeof newJob !== 'object' || newJob === null || typeof newJob.spec !== 'object' || typeof newJob.metadata !== 'object') {
           throw invalid([{ type: 'FieldValueRequired', field: 'spec', detail: 'the update needs the whole Job (metadata and spec)' }]);
         }
-        const neverStarted = state.startTime === null && state.job.spec.suspend;
-        const errors = validateJobUpdate(state.job, newJob, { neverStarted });
+        const errors = validateUpdate(state.job, newJob, state.startTime);
         if (errors.length > 0) throw invalid(errors);
       },
     },
@@ -181,13 +176,13 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     {
       validator: (request) => {
         if (state.deletion) throw notFound(`jobs.batch "${state.job.metadata.name}"`);
-        if (!['Background', 'Foreground', 'Orphan'].includes(request?.propagationPolicy)) {
+        if (!isPropagationPolicy(request?.propagationPolicy)) {
           throw invalid([
             {
               type: 'FieldValueNotSupported',
               field: 'propagationPolicy',
               value: request?.propagationPolicy,
-              detail: 'supported values: "Background", "Foreground", "Orphan"',
+              detail: `supported values: ${PROPAGATION_POLICIES.map((p) => `"${p}"`).join(', ')}`,
             },
           ]);
         }
@@ -214,7 +209,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     },
   );
 
-  let labelsShown = labelTerms(state.job.metadata.labels).join('\n');
+  let labelsShown = labelSearchTerms(state.job.metadata.labels).join('\n');
 
   for (;;) {
     await condition(() => inbox.length > 0);
@@ -236,7 +231,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
       continueAsNewAsked = false;
       continue;
     }
-    const labels = labelTerms(state.job.metadata.labels).join('\n');
+    const labels = labelSearchTerms(state.job.metadata.labels).join('\n');
     if (labels !== labelsShown) {
       labelsShown = labels;
       upsertSearchAttributes([{ key: SA_LABELS, value: labels ? labels.split('\n') : [] }]);

@@ -6,35 +6,13 @@ import { renderJob } from '../../src/controller/index.js';
 import { matchPodFailurePolicy } from '../../src/controller/pod-failure-policy.js';
 import type { PodRecord } from '../../src/controller/state.js';
 import type { PodFailurePolicy } from '../../src/k8s/types.js';
-import { aJob, aRun, podLost, T0, terminated } from '../support/builders.js';
+import { aJob, aPod, aRun, podLost, T0, type PodOverrides } from '../support/builders.js';
 import { expectPlainJsonStates } from '../support/plain-json.js';
 
 afterEach(expectPlainJsonStates);
 
-function aFailedPod(overrides: Partial<PodRecord> & { exit?: Array<[string, number]>; initExit?: Array<[string, number]> } = {}): PodRecord {
-  const { exit = [['main', 1]], initExit = [], ...rest } = overrides;
-  return {
-    name: 'myjob-abcde',
-    uid: 'u',
-    index: null,
-    phase: 'Failed',
-    createdAt: T0,
-    startedAt: T0,
-    finishedAt: T0,
-    nodeName: 'n',
-    ready: false,
-    deletion: null,
-    reason: null,
-    message: null,
-    conditions: [],
-    initContainerStatuses: initExit.map(([n, c]) => terminated(n, c, T0)),
-    containerStatuses: exit.map(([n, c]) => terminated(n, c, T0)),
-    indexFailureCount: null,
-    indexIgnoredFailureCount: null,
-    counted: null,
-    ...rest,
-  };
-}
+/** A failed pod (exit code 1 unless the case says otherwise): the shared builder, phase pinned. */
+const aFailedPod = (overrides: PodOverrides = {}): PodRecord => aPod({ exit: [['main', 1]], ...overrides, phase: 'Failed' });
 
 const disruption = { type: 'DisruptionTarget', status: 'True' as const, reason: 'WorkerLost', message: 'lost', lastTransitionTime: T0 };
 

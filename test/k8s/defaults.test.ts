@@ -3,7 +3,8 @@
  * cases) and what the API server does to a new Job (reference §1, strategy.go generateSelector).
  */
 import { describe, expect, it } from 'vitest';
-import { applyDefaults, finalizeNewJob, generateName, MAX_INT32, NAME_SUFFIX_ALPHABET, randomNameSuffix } from '../../src/k8s/defaults.js';
+import { applyDefaults, generateName, MAX_INT32, NAME_SUFFIX_ALPHABET, randomNameSuffix } from '../../src/k8s/defaults.js';
+import { prepareForCreate } from '../../src/k8s/job-strategy.js';
 import type { Job, JobSpec } from '../../src/k8s/types.js';
 import { aManifest, storedFrom } from './fixtures.js';
 
@@ -105,7 +106,7 @@ describe('applyDefaults: the other fields', () => {
   });
 });
 
-describe('finalizeNewJob', () => {
+describe('prepareForCreate', () => {
   it('when a Job is created, then it gets namespace, uid, a seconds-precision creationTimestamp and generation 1', () => {
     const s = storedFrom(aManifest(), 'team-a');
     expect(s.metadata).toMatchObject({ name: 'myjob', namespace: 'team-a', uid: '1a2b3c', creationTimestamp: '2026-01-02T03:04:05Z', generation: 1 });
@@ -157,7 +158,7 @@ describe('finalizeNewJob', () => {
   it('when the suffix comes from a function, then it is called', () => {
     const m = aManifest();
     m.metadata = { generateName: 'pi-' };
-    const s = finalizeNewJob(m as Job, { namespace: 'default', uid: 'u', now: new Date(0), randomSuffix: () => 'abcde' });
+    const s = prepareForCreate(m as Job, { namespace: 'default', uid: 'u', now: new Date(0), randomSuffix: () => 'abcde' });
     expect(s.metadata.name).toBe('pi-abcde');
     expect(s.metadata.creationTimestamp).toBe('1970-01-01T00:00:00Z');
   });
@@ -165,7 +166,7 @@ describe('finalizeNewJob', () => {
   it('when the manifest carries status, resourceVersion or a deletion timestamp, then they are dropped', () => {
     const m = aManifest();
     Object.assign(m.metadata, { resourceVersion: '5', deletionTimestamp: '2020-01-01T00:00:00Z', uid: 'client-made' });
-    const s = finalizeNewJob(m as Job, { namespace: 'default', uid: 'server-made', now: new Date(0), randomSuffix: 'aaaaa' });
+    const s = prepareForCreate(m as Job, { namespace: 'default', uid: 'server-made', now: new Date(0), randomSuffix: 'aaaaa' });
     expect(s.metadata.resourceVersion).toBeUndefined();
     expect(s.metadata.deletionTimestamp).toBeUndefined();
     expect(s.metadata.uid).toBe('server-made');

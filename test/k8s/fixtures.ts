@@ -3,7 +3,7 @@
  * to show only its smoking gun, and the create pipeline the API runs on it.
  */
 import { decodeJob } from '../../src/k8s/decode.js';
-import { finalizeNewJob } from '../../src/k8s/defaults.js';
+import { prepareForCreate } from '../../src/k8s/job-strategy.js';
 import { formatFieldError } from '../../src/k8s/field-errors.js';
 import type { StoredJob } from '../../src/k8s/types.js';
 import { validateJob } from '../../src/k8s/validate.js';
@@ -37,7 +37,7 @@ export function storedFrom(m: Manifest, namespace = 'default'): StoredJob {
   if (!decoded.job || decoded.errors.length > 0) {
     throw new Error(`fixture does not decode: ${decoded.kindError ?? decoded.errors.map(formatFieldError).join('; ')}`);
   }
-  return finalizeNewJob(decoded.job, { namespace, uid: UID, now: '2026-01-02T03:04:05.678Z', randomSuffix: 'xyz42' });
+  return prepareForCreate(decoded.job, { namespace, uid: UID, now: '2026-01-02T03:04:05.678Z', randomSuffix: 'xyz42' });
 }
 
 /** The formatted create errors of a manifest after `edit`. */

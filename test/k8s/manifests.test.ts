@@ -1,12 +1,12 @@
 /**
  * The whole create pipeline on manifests people actually write: the examples of the Kubernetes
  * Job documentation (concepts/workloads/controllers/job) and what `kubectl create job
- * --dry-run=client -o yaml` prints — YAML text → parseManifest → decodeJob → finalizeNewJob →
+ * --dry-run=client -o yaml` prints — YAML text → parseManifest → decodeJob → prepareForCreate →
  * validateJob.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeJob } from '../../src/k8s/decode.js';
-import { finalizeNewJob } from '../../src/k8s/defaults.js';
+import { prepareForCreate } from '../../src/k8s/job-strategy.js';
 import { formatFieldError } from '../../src/k8s/field-errors.js';
 import { parseManifest } from '../../src/k8s/parse.js';
 import type { StoredJob } from '../../src/k8s/types.js';
@@ -24,7 +24,7 @@ function create(yaml: string): Created {
   const decoded = decodeJob(parsed.value);
   if (decoded.kindError || !decoded.job) throw new Error(decoded.kindError);
   if (decoded.errors.length > 0) return { errors: decoded.errors.map(formatFieldError), warnings: decoded.warnings };
-  const job = finalizeNewJob(decoded.job, { namespace: 'default', uid: 'u-1', now: '2026-01-01T00:00:00Z', randomSuffix: 'abcde' });
+  const job = prepareForCreate(decoded.job, { namespace: 'default', uid: 'u-1', now: '2026-01-01T00:00:00Z', randomSuffix: 'abcde' });
   return { job, errors: validateJob(job).map(formatFieldError), warnings: [...decoded.warnings, ...createWarnings(job)] };
 }
 

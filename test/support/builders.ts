@@ -1,11 +1,11 @@
 /**
- * Test data builders: Jobs with Kubernetes' defaults filled in, controller events, and a small
+ * Test data builders: Jobs with Kubernetes' defaults filled in, pod records and controller states
  * driver (`aRun`) that feeds events to the pure controller with a fake clock and counter-based
  * pod-name suffixes, keeping every state it produced.
  */
-import { initialState, reconcile, type Action, type Trigger, type JobSettings, type JobState } from '../../src/controller/index.js';
+import { initialState, reconcile, type Action, type JobSettings, type JobState, type PodRecord, type ReconcileEnv, type ReconcileResult, type Trigger } from '../../src/controller/index.js';
 import type { PodResult, PodStatusReport } from '../../src/k8s/pod-run.js';
-import { finalizeNewJob } from '../../src/k8s/defaults.js';
+import { prepareForCreate } from '../../src/k8s/job-strategy.js';
 import type { ContainerStatus, Job, JobSpec, PodSpec, StoredJob } from '../../src/k8s/types.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -25,7 +25,7 @@ export type JobOverrides = Partial<Omit<JobSpec, 'template'>> & {
 
 /**
  * A stored Job as the API server would keep it: the manifest built from `overrides`, defaulted
- * and finalized by the k8s package (`finalizeNewJob`: Kubernetes' defaulting of reference §2,
+ * and finalized by the k8s package (`prepareForCreate`: Kubernetes' defaulting of reference §2,
  * generated selector and labels, uid, creationTimestamp, generation 1). Each case names only its
  * smoking gun: `aJob({ completions: 5, parallelism: 2 })`.
  */
@@ -38,7 +38,7 @@ export function aJob(overrides: JobOverrides = {}): StoredJob {
     ...template,
   };
   const manifest: Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace }, spec: { ...spec, template: { spec: podSpec } } };
-  return finalizeNewJob(manifest, { namespace, uid, now: new Date(T0) });
+  return prepareForCreate(manifest, { namespace, uid, now: new Date(T0) });
 }
 
 // ---- container statuses and pod results -------------------------------------------------
@@ -125,6 +125,92 @@ export const scale = (parallelism: number): Trigger => ({ type: 'scaleRequested'
 export const deleteJob = (propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Trigger => ({ type: 'jobDeleteRequested', propagationPolicy });
 export const deletePod = (podName: string, gracePeriodSeconds: number | null = null): Trigger => ({ type: 'podDeleteRequested', podName, gracePeriodSeconds });
 
+// ---- controller states -------------------------------------------------------------------
+
+const frozen = new WeakSet<object>();
+
+/**
+ * Freezes a plain-JSON value and everything in it. The controller must never change a state it
+ * was given (its records are shared between states by copy on write); frozen, any such change
+ * throws a TypeError in whichever test makes it.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || frozen.has(value)) return value;
+  frozen.add(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}
+
+/** `reconcile` on a frozen state, returning a frozen result: what every controller test calls. */
+export function reconcileFrozen(state: JobState, trigger: Trigger, env: ReconcileEnv): ReconcileResult {
+  const result = reconcile(deepFreeze(state), trigger, env);
+  deepFreeze(result.state);
+  return result;
+}
+
+export type PodOverrides = Partial<PodRecord> & {
+  /** Terminated containers as [name, exitCode] (sets containerStatuses). */
+  exit?: Array<[string, number]>;
+  /** Terminated init containers as [name, exitCode]. */
+  initExit?: Array<[string, number]>;
+  /** Restart count of the (running) main container. */
+  restarts?: number;
+};
+
+/**
+ * A pod record as the controller keeps it; `aPod({ phase: 'Failed', exit: [['main', 1]] })`.
+ * Defaults: a Running, ready, not yet accounted pod of `myjob`, created and started at T0.
+ */
+export function aPod(overrides: PodOverrides = {}): PodRecord {
+  const { exit, initExit = [], restarts = 0, ...rest } = overrides;
+  const phase = rest.phase ?? (exit === undefined ? 'Running' : exit.every(([, c]) => c === 0) ? 'Succeeded' : 'Failed');
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const name = rest.name ?? (rest.index !== undefined && rest.index !== null ? `myjob-${rest.index}-abcde` : 'myjob-abcde');
+  const finishedAt = rest.finishedAt ?? (terminal ? T0 + 1000 : null);
+  const exitedAt = finishedAt ?? T0 + 1000;
+  return {
+    name,
+    uid: `uid-${name}`,
+    index: null,
+    phase,
+    createdAt: T0,
+    startedAt: phase === 'Pending' ? null : T0,
+    finishedAt,
+    nodeName: phase === 'Pending' ? null : '1@worker',
+    ready: phase === 'Running',
+    deletion: null,
+    reason: null,
+    message: null,
+    conditions: [],
+    initContainerStatuses: initExit.map(([n, c]) => terminated(n, c, exitedAt)),
+    containerStatuses: exit ? exit.map(([n, c]) => terminated(n, c, exitedAt)) : phase === 'Running' ? [running('main', restarts)] : [],
+    indexFailureCount: null,
+    indexIgnoredFailureCount: null,
+    counted: null,
+    ...rest,
+  };
+}
+
+export interface StateOverrides extends Partial<Omit<JobState, 'job' | 'settings'>> {
+  job?: StoredJob;
+  settings?: JobSettings;
+}
+
+/**
+ * A controller state as if the Job had been running: `aState({ job: aJob({ completions: 3 }),
+ * pods: [aPod(), aPod({ name: 'b', exit: [['main', 0]] })] })`. startTime defaults to T0 unless the
+ * Job is suspended. Counts are whatever the overrides say (pods not yet accounted have counted null).
+ */
+export function aState(overrides: StateOverrides = {}): JobState {
+  const { job = aJob(), settings = aSettings(), ...rest } = overrides;
+  return { ...initialState(job, settings, T0), startTime: job.spec.suspend ? null : T0, ...rest };
+}
+
+/** One pass: the state after `trigger` (a `jobStarted` resync by default) and the actions taken. */
+export function syncOnce(state: JobState, trigger: Trigger = { type: 'jobStarted' }, now = T0 + 1000): ReconcileResult {
+  return reconcileFrozen(state, trigger, { now, randomSuffix: counterSuffix() });
+}
+
 // ---- a driver for scenarios ----------------------------------------------------------------
 
 /** A counter-based stand-in for the workflow's random suffix: `bbbbb`, `bbbbc`, … */
@@ -162,7 +248,7 @@ export class Run {
   /** Feeds one event at the current (or given) time. */
   send(event: Trigger, at?: number): this {
     if (at !== undefined) this.now = at;
-    const result = reconcile(this.state, event, { now: this.now, randomSuffix: this.suffix });
+    const result = reconcileFrozen(this.state, event, { now: this.now, randomSuffix: this.suffix });
     this.state = result.state;
     this.states.push(result.state);
     this.last = result.actions;

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { WorkflowIdReusePolicy, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { jobSettingsFrom } from '../../src/config.js';
 import { decodeJob } from '../../src/k8s/decode.js';
-import { applyDefaults, finalizeNewJob } from '../../src/k8s/defaults.js';
+import { applyDefaults } from '../../src/k8s/defaults.js';
+import { prepareForCreate } from '../../src/k8s/job-strategy.js';
 import type { Job, Pod, StoredJob } from '../../src/k8s/types.js';
 import { validateJob } from '../../src/k8s/validate.js';
 import { formatFieldError } from '../../src/k8s/field-errors.js';
@@ -64,7 +65,7 @@ export function storedJob(raw: unknown, namespace = 'default'): StoredJob {
   const errors = validateJob(defaulted);
   if (errors.length > 0) throw new Error(`invalid test manifest: ${errors.map(formatFieldError).join('; ')}`);
   let n = 0;
-  return finalizeNewJob(defaulted, {
+  return prepareForCreate(defaulted, {
     namespace,
     uid: randomUUID(),
     now: new Date(),

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config.js';
 import { decodeJob, unknownFieldWarning } from '../../k8s/decode.js';
-import { applyDefaults, finalizeNewJob, randomNameSuffix } from '../../k8s/defaults.js';
+import { applyDefaults, randomNameSuffix } from '../../k8s/defaults.js';
 import { required } from '../../k8s/field-errors.js';
 import {
   matchesFieldSelector,
@@ -20,9 +20,10 @@ import {
 } from '../../k8s/labels.js';
 import { parseManifest } from '../../k8s/parse.js';
 import type { Job, JobList, StoredJob } from '../../k8s/types.js';
-import { createWarnings, validateJob, validateJobUpdate } from '../../k8s/validate.js';
+import { isPropagationPolicy, prepareForCreate, prepareForUpdate, PROPAGATION_POLICIES, validateUpdate, type PropagationPolicy } from '../../k8s/job-strategy.js';
+import { createWarnings, validateJob } from '../../k8s/validate.js';
 import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
-import type { JobsGateway, PropagationPolicy } from '../jobs-gateway.js';
+import type { JobsGateway } from '../jobs-gateway.js';
 import {
   addWarnings,
   boolParam,
@@ -93,8 +94,8 @@ async function createJob(req: Request, res: Response, { jobs }: RouteDeps, maxBo
   }
 
   const uid = randomUUID();
-  // finalizeNewJob defaults the Job, names it (generateName) and adds uid, selector and labels.
-  const finalize = (): StoredJob => finalizeNewJob(job, { namespace, uid, now: new Date(), randomSuffix: randomNameSuffix() });
+  // prepareForCreate defaults the Job, names it (generateName) and adds uid, selector and labels.
+  const finalize = (): StoredJob => prepareForCreate(job, { namespace, uid, now: new Date(), randomSuffix: randomNameSuffix() });
   let stored = finalize();
   const errors = validateJob(stored);
   if (errors.length > 0) throw invalidJob(stored.metadata.name, errors);
@@ -189,23 +190,8 @@ async function patchJob(req: Request, res: Response, { jobs }: RouteDeps, maxBod
   checkNamespace(job, namespace);
   const { status: _status, ...rest } = current;
   const old = rest as StoredJob;
-  const defaulted = applyDefaults(job) as StoredJob;
-  // Server-managed metadata comes from the stored Job whatever the patch says (ObjectMeta update
-  // strategy), except uid, which validateJobUpdate reports as immutable; generation counts spec
-  // changes (job strategy PrepareForUpdate).
-  const specChanged = JSON.stringify(defaulted.spec) !== JSON.stringify(old.spec);
-  const metadata: StoredJob['metadata'] = {
-    ...defaulted.metadata,
-    name,
-    namespace,
-    uid: defaulted.metadata.uid ?? old.metadata.uid,
-    creationTimestamp: old.metadata.creationTimestamp,
-    generation: (old.metadata.generation ?? 1) + (specChanged ? 1 : 0),
-  };
-  for (const managed of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'resourceVersion'] as const) delete metadata[managed];
-  const updated: StoredJob = { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: defaulted.spec };
-  const neverStarted = current.status?.startTime === undefined && old.spec.suspend === true;
-  const errors = validateJobUpdate(old, updated, { neverStarted });
+  const updated = prepareForUpdate(old, applyDefaults(job));
+  const errors = validateUpdate(old, updated, current.status?.startTime);
   if (errors.length > 0) throw invalidJob(name, errors);
 
   if (dryRun) {
@@ -215,12 +201,10 @@ async function patchJob(req: Request, res: Response, { jobs }: RouteDeps, maxBod
   res.json(await jobs.update(updated));
 }
 
-const PROPAGATION_POLICIES: readonly PropagationPolicy[] = ['Background', 'Foreground', 'Orphan'];
-
 export function propagationPolicyOf(options: Record<string, unknown>, query: string | undefined, orphanDependents: boolean): PropagationPolicy {
   const raw = query ?? options.propagationPolicy ?? (orphanDependents || options.orphanDependents === true ? 'Orphan' : undefined);
   if (raw === undefined || raw === '') return 'Background';
-  if (typeof raw === 'string' && (PROPAGATION_POLICIES as readonly string[]).includes(raw)) return raw as PropagationPolicy;
+  if (isPropagationPolicy(raw)) return raw;
   throw new Invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
     { type: 'FieldValueNotSupported', field: 'propagationPolicy', value: raw, detail: 'supported values: "Foreground", "Background", "Orphan"', supported: [...PROPAGATION_POLICIES] },
   ]);
