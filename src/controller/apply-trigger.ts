@@ -98,7 +98,7 @@ export function applyTrigger(ctx: Ctx, trigger: Trigger): void {
       if (!p) return;
       const message = trigger.message || WORKER_LOST_MESSAGE;
       failPod(p, env.now, null, null);
-      // Like a pod on a lost node: Failed with a DisruptionTarget condition (reference §24).
+      // Like a pod on a lost node: Failed with a DisruptionTarget condition (job-semantics §24).
       p.conditions = p.conditions.filter((c) => c.type !== 'DisruptionTarget');
       p.conditions.push({ type: 'DisruptionTarget', status: 'True', reason: WORKER_LOST_REASON, message, lastTransitionTime: env.now });
       // What the node controller's taint manager reports for a pod on a lost node, about the pod.
@@ -160,7 +160,7 @@ export function applyTrigger(ctx: Ctx, trigger: Trigger): void {
   }
 }
 
-/** ttlSecondsAfterFinished expired: delete the Job like a Background DELETE (reference §20). */
+/** ttlSecondsAfterFinished expired: delete the Job like a Background DELETE (job-semantics §20). */
 export function deleteAfterTtl(ctx: Ctx): void {
   const { state, env } = ctx;
   recordEvent(ctx, 'Normal', 'TTLExpired', `Job deleted after ttlSecondsAfterFinished (${state.job.spec.ttlSecondsAfterFinished ?? 0}s)`);

@@ -1,5 +1,5 @@
 /**
- * Pod-failure backoff (reference §9; backoff_utils.go). The record keeps
+ * Pod-failure backoff (job-semantics §9; backoff_utils.go). The record keeps
  * `failuresAfterLastSuccess` and `lastFailureTime`; the delay before creating pods is
  * `min(base · 2^(n−1), cap)` measured from `lastFailureTime`.
  */

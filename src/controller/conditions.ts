@@ -1,5 +1,5 @@
 /**
- * Job conditions with Kubernetes' exact types, reasons and messages (reference §17;
+ * Job conditions with Kubernetes' exact types, reasons and messages (job-semantics §17;
  * job_controller.go `newCondition`, `ensureJobConditionStatus`, batch/v1 `JobReason*`).
  */
 import type { ConditionStatus, JobConditionType } from '../k8s/types.js';
@@ -50,12 +50,12 @@ export function hasTrueCondition(state: JobState, type: JobConditionType): boole
   return findCondition(state, type)?.status === 'True';
 }
 
-/** A Job is finished iff `Complete=True` or `Failed=True` (reference §17, `IsJobFinished`). */
+/** A Job is finished iff `Complete=True` or `Failed=True` (job-semantics §17, `IsJobFinished`). */
 export function isFinished(state: JobState): boolean {
   return hasTrueCondition(state, 'Complete') || hasTrueCondition(state, 'Failed');
 }
 
-/** The fate already recorded by an interim condition (§16 steps 3 and 4), if any. */
+/** The fate already recorded by an interim condition (job-semantics §16 steps 3 and 4), if any. */
 export function existingFinishedCondition(state: JobState): FinishedCondition | null {
   for (const type of ['SuccessCriteriaMet', 'FailureTarget'] as const) {
     const c = findCondition(state, type);
@@ -67,7 +67,7 @@ export function existingFinishedCondition(state: JobState): FinishedCondition | 
 /**
  * `ensureJobConditionStatus`: replaces an existing condition of that type with a fresh one (both
  * times = now) when its status, reason or message differ; appends a new one only when `status`
- * is True (a False condition is never appended, only updated — §11). Returns whether anything
+ * is True (a False condition is never appended, only updated — job-semantics §11). Returns whether anything
  * changed.
  */
 export function ensureJobConditionStatus(

@@ -1,5 +1,5 @@
 /**
- * activeDeadlineSeconds (reference §10; job_controller.go `pastActiveDeadline`).
+ * activeDeadlineSeconds (job-semantics §10; job_controller.go `pastActiveDeadline`).
  */
 import type { JobState } from './state.js';
 

@@ -1,5 +1,5 @@
 /**
- * Indexed Jobs: which indexes get pods, duplicates, failed indexes (reference §5, §7, §12;
+ * Indexed Jobs: which indexes get pods, duplicates, failed indexes (job-semantics §5, job-semantics §7, job-semantics §12;
  * indexed_job_utils.go).
  */
 import { countIndexes, firstMissingIndexes, hasIndex, intervalsOf, type Interval } from '../k8s/intervals.js';

@@ -1,7 +1,7 @@
 /**
  * `manageJob`: brings the number of active pods to what the spec wants — deleting on suspend and
  * scale-down, creating the missing ones (lowest pending indexes first) once any backoff delay has
- * passed (reference §5, §6, §9, §11, §15).
+ * passed (job-semantics §5, job-semantics §6, job-semantics §9, job-semantics §11, job-semantics §15).
  */
 import { remainingIndexBackoff, remainingJobBackoff } from './backoff.js';
 import { createPod, deletePod, wantTimer, type Ctx } from './context.js';
@@ -21,7 +21,7 @@ export function wantActive(ctx: Ctx, active: number): number {
   const { spec } = ctx.state.job;
   const parallelism = spec.parallelism;
   if (spec.completions === null || spec.completions === undefined) {
-    // Work queue: once any pod succeeded, no new pods; the running ones finish (reference §6).
+    // Work queue: once any pod succeeded, no new pods; the running ones finish (job-semantics §6).
     return succeededCount(ctx) > 0 ? active : parallelism;
   }
   return Math.max(0, Math.min(parallelism, spec.completions - succeededCount(ctx)));
@@ -38,7 +38,7 @@ export function manageJob(ctx: Ctx): number {
   const active = activePods(state);
 
   if (spec.suspend) {
-    // Suspend deletes every active pod; their finalizers go first, so they are not counted (§11).
+    // Suspend deletes every active pod; their finalizers go first, so they are not counted (job-semantics §11).
     for (const p of active) deletePod(ctx, p, 'Suspend');
     return 0;
   }

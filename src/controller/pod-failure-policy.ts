@@ -1,5 +1,5 @@
 /**
- * podFailurePolicy (reference §13; pod_failure_policy.go `matchPodFailurePolicy`).
+ * podFailurePolicy (job-semantics §13; pod_failure_policy.go `matchPodFailurePolicy`).
  */
 import type {
   ContainerStatus,

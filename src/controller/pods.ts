@@ -1,6 +1,6 @@
 /**
  * Pod records: predicates, names, the pod spec the controller builds from the template
- * (reference §5) and the removal order of active pods (controller.ActivePods).
+ * (job-semantics §5) and the removal order of active pods (controller.ActivePods).
  */
 import type { RunPodInput } from '../k8s/pod-run.js';
 import {
@@ -25,12 +25,12 @@ export function isTerminal(p: PodRecord): boolean {
   return p.phase === 'Succeeded' || p.phase === 'Failed';
 }
 
-/** Active = Pending or Running without a deletion timestamp (status.active, §18). */
+/** Active = Pending or Running without a deletion timestamp (status.active, job-semantics §18). */
 export function isActive(p: PodRecord): boolean {
   return !isTerminal(p) && p.deletion === null;
 }
 
-/** Terminating = Pending or Running with a deletion timestamp (status.terminating, §15). */
+/** Terminating = Pending or Running with a deletion timestamp (status.terminating, job-semantics §15). */
 export function isTerminating(p: PodRecord): boolean {
   return !isTerminal(p) && p.deletion !== null;
 }

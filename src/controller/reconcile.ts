@@ -1,6 +1,6 @@
 /**
  * The Job controller: `reconcile(state, trigger, env)` applies one trigger and then runs one pass in
- * syncJob's order (reference §16):
+ * syncJob's order (job-semantics §16):
  *
  *   finished? → existing SuccessCriteriaMet / FailureTarget → FailJob rule → backoffLimit
  *   (incl. OnFailure restarts) → activeDeadlineSeconds → failed indexes → successPolicy →
@@ -100,7 +100,7 @@ function syncJob(ctx: Ctx, before: JobState, trigger: Trigger): void {
     return;
   }
 
-  // §16.1: a finished Job is never touched again — apart from its TTL.
+  // job-semantics §16.1: a finished Job is never touched again — apart from its TTL.
   if (isFinished(state)) {
     state.pods = state.pods.map((p) => (p.counted === null && isTerminal(p) ? { ...p, counted: 'none' } : p));
     syncTtl(ctx);
@@ -132,7 +132,7 @@ function syncJob(ctx: Ctx, before: JobState, trigger: Trigger): void {
 }
 
 /**
- * §16 steps 5–8: the first failure criterion met decides (FailJob rule, backoffLimit,
+ * job-semantics §16 steps 5–8: the first failure criterion met decides (FailJob rule, backoffLimit,
  * activeDeadlineSeconds, maxFailedIndexes, failed indexes); null when none is.
  */
 function failureCondition(ctx: Ctx, failJobMessage: string | null): FinishedCondition | null {
@@ -156,7 +156,7 @@ function failureCondition(ctx: Ctx, failJobMessage: string | null): FinishedCond
 }
 
 /**
- * `pastBackoffLimitOnFailure` (reference §8, issue #54870): with restartPolicy OnFailure the
+ * `pastBackoffLimitOnFailure` (job-semantics §8, issue #54870): with restartPolicy OnFailure the
  * restarts of the containers of unfinished pods count toward backoffLimit; the Job fails when
  * their sum reaches backoffLimit (or exceeds 0 when backoffLimit is 0).
  */
@@ -168,7 +168,7 @@ export function pastBackoffLimitOnFailure(state: JobState): boolean {
   return limit === 0 ? sum > 0 : sum >= limit;
 }
 
-/** §16 step 9: an Indexed Job's successPolicy. */
+/** job-semantics §16 step 9: an Indexed Job's successPolicy. */
 function successPolicyCondition(ctx: Ctx): FinishedCondition | null {
   const { state } = ctx;
   if (!isIndexed(state)) return null;
@@ -177,7 +177,7 @@ function successPolicyCondition(ctx: Ctx): FinishedCondition | null {
 }
 
 /**
- * §16 step 11: record the interim condition, delete the active pods (counted as failed when the
+ * job-semantics §16 step 11: record the interim condition, delete the active pods (counted as failed when the
  * Job failed), and add the terminal condition once no pod is left running.
  */
 function enactFate(ctx: Ctx, fate: FinishedCondition): void {
@@ -220,7 +220,7 @@ function countUnfinishedAsFailed(ctx: Ctx): void {
   });
 }
 
-/** The `Suspended` condition and the startTime rules of §10/§11. */
+/** The `Suspended` condition and the startTime rules of §10/job-semantics §11. */
 function updateSuspendedCondition(ctx: Ctx): void {
   const { state, env } = ctx;
   if (state.job.spec.suspend) {
@@ -236,7 +236,7 @@ function updateSuspendedCondition(ctx: Ctx): void {
   }
 }
 
-/** ttlSecondsAfterFinished: delete at finish time + ttl, at once when that has passed (§20). */
+/** ttlSecondsAfterFinished: delete at finish time + ttl, at once when that has passed (job-semantics §20). */
 function syncTtl(ctx: Ctx): void {
   const { state, env } = ctx;
   const ttl = state.job.spec.ttlSecondsAfterFinished;

@@ -1,5 +1,5 @@
 /**
- * successPolicy for Indexed Jobs (reference §14; success_policy.go `matchSuccessPolicy`).
+ * successPolicy for Indexed Jobs (job-semantics §14; success_policy.go `matchSuccessPolicy`).
  */
 import { countIndexes, countIntersection, intervalsOf, truncateIndexes } from '../k8s/intervals.js';
 import type { SuccessPolicy } from '../k8s/types.js';

@@ -18,7 +18,7 @@ export interface TrackResult {
 
 /**
  * `isPodFailed`: a pod counts as failed when its phase is Failed, or — only with
- * podReplacementPolicy TerminatingOrFailed — as soon as a user deleted it (reference §8).
+ * podReplacementPolicy TerminatingOrFailed — as soon as a user deleted it (job-semantics §8).
  */
 function isNewlyFinished(ctx: Ctx, p: PodRecord): boolean {
   if (p.counted !== null) return false;
@@ -62,7 +62,7 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
         state.succeeded += 1;
         p.counted = 'succeeded';
       } else if (indexInRange && p.index !== null && !hasIndex(state.completedIndexes, p.index) && !hasIndex(state.failedIndexes, p.index)) {
-        // Only the first success of an index counts (reference §6, §23).
+        // Only the first success of an index counts (job-semantics §6, job-semantics §23).
         state.completedIndexes = addIndex(state.completedIndexes, p.index);
         p.counted = 'succeeded';
       } else {
@@ -92,7 +92,7 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
       };
       const blpi = spec.backoffLimitPerIndex ?? 0;
       // An index fails when a counted failure's pod already had backoffLimitPerIndex failures,
-      // or at once on a FailIndex rule (reference §12, §13).
+      // or at once on a FailIndex rule (job-semantics §12, job-semantics §13).
       if (countFailed && (match?.action === 'FailIndex' || priorFailed >= blpi) && !hasIndex(state.completedIndexes, p.index)) {
         state.failedIndexes = addIndex(state.failedIndexes, p.index);
       }

@@ -48,7 +48,7 @@ function defaultContainer(c: Container): Container {
 function defaultTemplate(template: PodTemplateSpec): PodTemplateSpec {
   const spec = { ...template.spec };
   // An empty restartPolicy becomes Always, which Job validation then rejects with
-  // `Required value: valid values: "OnFailure", "Never"` (validation.go, reference §2).
+  // `Required value: valid values: "OnFailure", "Never"` (validation.go, job-semantics §2).
   if (spec.restartPolicy === undefined) spec.restartPolicy = 'Always';
   if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   if (spec.dnsPolicy === undefined) spec.dnsPolicy = 'ClusterFirst';
@@ -59,7 +59,7 @@ function defaultTemplate(template: PodTemplateSpec): PodTemplateSpec {
 }
 
 /**
- * `SetDefaults_Job` (reference §2). Returns a new Job; the input is not changed. Idempotent.
+ * `SetDefaults_Job` (job-semantics §2). Returns a new Job; the input is not changed. Idempotent.
  * - completions and parallelism both unset → both 1; only completions → parallelism 1; only
  *   parallelism → completions stays null (work-queue mode);
  * - backoffLimit 6, or MaxInt32 when backoffLimitPerIndex is set;

@@ -1,7 +1,7 @@
 /**
  * Index sets as Kubernetes writes them (`completedIndexes`, `failedIndexes`, `succeededIndexes`):
  * ascending decimal indexes, comma-separated, a run of three or more written `first-last`, a run of
- * two written `a,b` (controller `orderedIntervals.String`, reference §7).
+ * two written `a,b` (controller `orderedIntervals.String`, job-semantics §7).
  *
  * The controller keeps index sets as these strings in its state so a 100,000-index Job stays
  * small; the helpers below work on the intervals without materializing the indexes.

@@ -1,7 +1,7 @@
 /**
  * Job validation with Kubernetes' rules and messages (pkg/apis/batch/validation/validation.go,
  * the Pod template parts of pkg/apis/core/validation, apimachinery's ObjectMeta checks), plus
- * the few places where kjob is deliberately stricter (the decisions table of the reference):
+ * the few places where kjob is deliberately stricter (the decisions table of docs/job-semantics.md):
  *
  * - `metadata.name` must be a DNS-1123 *label* (≤63, no dots), not just a subdomain: the name
  *   becomes pod names, hostnames and label values, so the upstream warning becomes an error;
@@ -517,7 +517,7 @@ function validateJobSpecFields(spec: JobSpec): FieldError[] {
     if (spec.backoffLimitPerIndex === undefined) errs.push(required(p.child('backoffLimitPerIndex'), 'when maxFailedIndexes is specified'));
   }
   if (spec.managedBy !== undefined && spec.managedBy !== JOB_CONTROLLER_NAME) {
-    // kjob decision: kjob is the only controller here (reference, decisions table and §22).
+    // kjob decision: kjob is the only controller here (job-semantics, decisions table and §22).
     errs.push(notSupported(p.child('managedBy'), spec.managedBy, [JOB_CONTROLLER_NAME]));
   }
   if (spec.manualSelector === true) {
@@ -620,7 +620,7 @@ function validateJobSpec(job: Job): FieldError[] {
 }
 
 /**
- * Validates a Job for create (reference §1 and §3): ObjectMeta, the generated selector, the
+ * Validates a Job for create (job-semantics §1 and §3): ObjectMeta, the generated selector, the
  * spec, and the Indexed hostname check. Returns every error, in Kubernetes' order.
  */
 export function validateJob(job: Job): FieldError[] {
@@ -694,7 +694,7 @@ export interface UpdateOptions {
 
 /**
  * Validates an update (PATCH, the `update` workflow update): the new Job must be valid and may
- * change only the mutable fields (reference §4): parallelism, suspend, activeDeadlineSeconds,
+ * change only the mutable fields (job-semantics §4): parallelism, suspend, activeDeadlineSeconds,
  * backoffLimit, ttlSecondsAfterFinished, maxFailedIndexes, podReplacementPolicy, labels and
  * annotations; completions only for Indexed Jobs in tandem with parallelism (elastic Indexed
  * Jobs); the template's scheduling directives only while suspended and never started.

@@ -159,7 +159,7 @@ describe('pod logs of special pods', () => {
   it('when an OnFailure container was restarted, then previous=true reads the run before the current one', async () => {
     const name = uniqueName('onfail');
     const script = 'n=$(cat runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > runs; echo "run $n"; [ "$n" -ge 3 ]';
-    // Restarts count toward backoffLimit with OnFailure (reference §9): leave room for two.
+    // Restarts count toward backoffLimit with OnFailure (job-semantics §9): leave room for two.
     await runJob(jobManifest({ name, restartPolicy: 'OnFailure', command: ['sh', '-c', script], spec: { backoffLimit: 4 } }));
     const [pod] = await podsOf(name);
     expect(pod.status.containerStatuses[0].restartCount).toBe(2);

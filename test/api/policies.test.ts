@@ -122,7 +122,7 @@ describe('backoffLimitPerIndex', () => {
       jobManifest({
         name,
         command: sh('if [ $((JOB_COMPLETION_INDEX % 2)) -eq 0 ]; then exit 1; fi'),
-        // No explicit backoffLimit: it defaults to MaxInt32 with backoffLimitPerIndex (an explicit one is checked first, §12).
+        // No explicit backoffLimit: it defaults to MaxInt32 with backoffLimitPerIndex (an explicit one is checked first, job-semantics §12).
         spec: { backoffLimit: undefined, completionMode: 'Indexed', completions: 6, parallelism: 3, backoffLimitPerIndex: 1, maxFailedIndexes: 5 },
       }),
     );
@@ -152,7 +152,7 @@ describe('backoffLimitPerIndex', () => {
     });
     expect(job.status.failedIndexes).toBe('0,1');
     expect(job.status.active).toBe(0);
-    // The two sleeping pods were terminated because the Job failed: they count as failed (§8).
+    // The two sleeping pods were terminated because the Job failed: they count as failed (job-semantics §8).
     expect(job.status.failed).toBe(4);
   });
 });

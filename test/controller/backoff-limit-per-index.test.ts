@@ -1,5 +1,5 @@
 /**
- * backoffLimitPerIndex, maxFailedIndexes, failedIndexes (reference §12, §13 FailIndex, §5
+ * backoffLimitPerIndex, maxFailedIndexes, failedIndexes (job-semantics §12, job-semantics §13 FailIndex, job-semantics §5
  * annotations; integration TestBackoffLimitPerIndex*).
  */
 import { afterEach, describe, expect, it } from 'vitest';

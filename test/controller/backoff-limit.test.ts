@@ -1,5 +1,5 @@
 /**
- * backoffLimit with restartPolicy Never and OnFailure (reference §8, §16 step 6; unit
+ * backoffLimit with restartPolicy Never and OnFailure (job-semantics §8, job-semantics §16 step 6; unit
  * TestJobBackoffForOnFailure, "count ready pods when job fails", issue #54870).
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ function failUntilFate(run: Run, max = 20): void {
   }
 }
 
-describe('restartPolicy Never: backoffLimit + 1 failed pods fail the Job (§8)', () => {
+describe('restartPolicy Never: backoffLimit + 1 failed pods fail the Job (job-semantics §8)', () => {
   const cases = [
     { name: 'fails the Job on the first failure with backoffLimit 0', backoffLimit: 0, wantFailed: 1 },
     { name: 'allows two pods with backoffLimit 1', backoffLimit: 1, wantFailed: 2 },
@@ -38,7 +38,7 @@ describe('restartPolicy Never: backoffLimit + 1 failed pods fail the Job (§8)',
   });
 });
 
-describe('pods removed because the Job failed are counted (§8)', () => {
+describe('pods removed because the Job failed are counted (job-semantics §8)', () => {
   it('counts running pods as failed when the Job fails ("count ready pods when job fails": 2 running + 1 failed → failed 3)', () => {
     const run = aRun(aJob({ completions: 3, parallelism: 3, backoffLimit: 0 }));
     const [a, b, c] = run.active();
@@ -47,7 +47,7 @@ describe('pods removed because the Job failed are counted (§8)', () => {
     expect(run.state.conditions.map((x) => x.type)).toEqual(['FailureTarget']);
     expect(renderJob(run.state).status).toMatchObject({ failed: 3, active: 0, terminating: 2 });
     expect(run.actionsOf('terminatePod').map((x) => x.podName).sort()).toEqual([b, c].sort());
-    // The terminal condition waits for the terminating pods (§16 step 11, §23).
+    // The terminal condition waits for the terminating pods (job-semantics §16 step 11, job-semantics §23).
     run.exit(b!, 143);
     expect(run.state.conditions.map((x) => x.type)).toEqual(['FailureTarget']);
     run.exit(c!, 0);
@@ -56,7 +56,7 @@ describe('pods removed because the Job failed are counted (§8)', () => {
   });
 });
 
-describe('restartPolicy OnFailure: restarts count toward backoffLimit (§8, TestJobBackoffForOnFailure)', () => {
+describe('restartPolicy OnFailure: restarts count toward backoffLimit (job-semantics §8, TestJobBackoffForOnFailure)', () => {
   const cases = [
     { name: 'fails the Job with backoffLimit 1 and one pod restarted once (failed 1)', backoffLimit: 1, pods: 1, restarts: [1], wantFail: true, wantFailed: 1 },
     { name: 'fails the Job with backoffLimit 2 and two pods restarted once each (failed 2)', backoffLimit: 2, pods: 2, restarts: [1, 1], wantFail: true, wantFailed: 2 },

@@ -1,5 +1,5 @@
 /**
- * Pod-failure backoff (reference §9; backoff_utils.go, TestNewBackoffRecord,
+ * Pod-failure backoff (job-semantics §9; backoff_utils.go, TestNewBackoffRecord,
  * TestGetRemainingBackoffTime, integration TestJobPodsCreatedWithExponentialBackoff).
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { expectPlainJsonStates } from '../support/plain-json.js';
 
 afterEach(expectPlainJsonStates);
 
-describe('backoffDelay: min(base·2^(n−1), cap) (§9)', () => {
+describe('backoffDelay: min(base·2^(n−1), cap) (job-semantics §9)', () => {
   const cases = [
     { name: 'waits nothing after no failure', n: 0, want: 0 },
     { name: 'waits the base after one failure', n: 1, want: 10_000 },
@@ -25,7 +25,7 @@ describe('backoffDelay: min(base·2^(n−1), cap) (§9)', () => {
   });
 });
 
-describe('newBackoffRecord (§9 counting)', () => {
+describe('newBackoffRecord (job-semantics §9 counting)', () => {
   const empty = { failuresAfterLastSuccess: 0, lastFailureTime: null };
   const cases = [
     { name: 'keeps the record when nothing finished', rec: { failuresAfterLastSuccess: 2, lastFailureTime: 5 }, finished: [], want: { failuresAfterLastSuccess: 2, lastFailureTime: 5 } },
@@ -79,7 +79,7 @@ describe('replacement pods wait out the backoff (restartPolicy Never)', () => {
     expect(run.state.timers.backoff).toBe(T0 + 10_000);
   });
 
-  it('gates every new pod, also those from a parallelism increase, while the delay holds (§9)', () => {
+  it('gates every new pod, also those from a parallelism increase, while the delay holds (job-semantics §9)', () => {
     const run = aRun(aJob({ completions: 10, parallelism: 1 }));
     run.exit(run.active()[0]!, 1);
     run.send({ type: 'scaleRequested', parallelism: 3 });

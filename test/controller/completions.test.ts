@@ -1,5 +1,5 @@
 /**
- * How many pods run and when the Job completes (reference §6, §7, §16 step 10, §17).
+ * How many pods run and when the Job completes (job-semantics §6, job-semantics §7, job-semantics §16 step 10, job-semantics §17).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJob } from '../../src/controller/index.js';
@@ -9,7 +9,7 @@ import { expectPlainJsonStates } from '../support/plain-json.js';
 
 afterEach(expectPlainJsonStates);
 
-describe('pods started on the first sync (§6)', () => {
+describe('pods started on the first sync (job-semantics §6)', () => {
   const cases: Array<{ name: string; job: JobOverrides; wantActive: number; wantIndexes?: number[] }> = [
     { name: 'runs one pod when neither completions nor parallelism is set', job: {}, wantActive: 1 },
     { name: 'runs min(parallelism, completions) pods for a fixed completion count', job: { completions: 5, parallelism: 2 }, wantActive: 2 },
@@ -32,7 +32,7 @@ describe('pods started on the first sync (§6)', () => {
   });
 });
 
-describe('completion (§6, §17)', () => {
+describe('completion (job-semantics §6, job-semantics §17)', () => {
   it('completes a NonIndexed Job once completions pods succeeded, with SuccessCriteriaMet then Complete (CompletionsReached)', () => {
     const run = aRun(aJob({ completions: 3, parallelism: 2 }));
     run.advance(1000).exitAll(() => 0);
@@ -65,7 +65,7 @@ describe('completion (§6, §17)', () => {
     expect(run.active()).toHaveLength(1);
   });
 
-  it('completes an Indexed Job when every index succeeded, with completedIndexes as intervals (§7)', () => {
+  it('completes an Indexed Job when every index succeeded, with completedIndexes as intervals (job-semantics §7)', () => {
     const run = aRun(aJob({ completions: 4, parallelism: 4, completionMode: 'Indexed' }));
     run.exit(run.podOfIndex(2), 0).exit(run.podOfIndex(0), 0).exit(run.podOfIndex(1), 0);
     expect(renderJob(run.state).status?.completedIndexes).toBe('0-2');
@@ -84,7 +84,7 @@ describe('completion (§6, §17)', () => {
   });
 });
 
-describe('work queue (completions null, §6)', () => {
+describe('work queue (completions null, job-semantics §6)', () => {
   it('starts no new pod after the first success and completes once none is active', () => {
     const run = aRun(aJob({ parallelism: 3 }));
     const [a, b, c] = run.active();
@@ -107,7 +107,7 @@ describe('work queue (completions null, §6)', () => {
   });
 });
 
-describe('parallelism changes (§6)', () => {
+describe('parallelism changes (job-semantics §6)', () => {
   it('starts more pods when parallelism is raised', () => {
     const run = aRun(aJob({ completions: 10, parallelism: 2 }));
     run.send(scale(5));
@@ -154,7 +154,7 @@ describe('parallelism changes (§6)', () => {
   });
 });
 
-describe('Elastic Indexed Jobs (§4, TestElasticIndexedJob)', () => {
+describe('Elastic Indexed Jobs (job-semantics §4, TestElasticIndexedJob)', () => {
   it('removes the highest indexes and stops counting completed indexes out of range when scaled down', () => {
     const job = aJob({ completions: 5, parallelism: 5, completionMode: 'Indexed' });
     const run = aRun(job);

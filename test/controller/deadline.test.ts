@@ -1,5 +1,5 @@
 /**
- * activeDeadlineSeconds (reference §10, §16 step 7; unit TestSyncJobPastDeadline).
+ * activeDeadlineSeconds (job-semantics §10, job-semantics §16 step 7; unit TestSyncJobPastDeadline).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJob } from '../../src/controller/index.js';
@@ -30,7 +30,7 @@ describe('activeDeadlineSeconds', () => {
     expect(run.state.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'DeadlineExceeded' });
   });
 
-  it('fails at once with activeDeadlineSeconds 0 (validation allows it, §3)', () => {
+  it('fails at once with activeDeadlineSeconds 0 (validation allows it, job-semantics §3)', () => {
     const run = aRun(aJob({ completions: 1, activeDeadlineSeconds: 0 }));
     expect(run.actionsOf('startPod')).toHaveLength(0);
     expect(run.state.conditions.map((c) => [c.type, c.reason])).toEqual([
@@ -55,7 +55,7 @@ describe('activeDeadlineSeconds', () => {
     expect(run.actionsOf('cancelTimer')).toEqual([{ type: 'cancelTimer', timerId: 'backoff' }]);
   });
 
-  it('re-arms the timer when activeDeadlineSeconds changes (§4, §10)', () => {
+  it('re-arms the timer when activeDeadlineSeconds changes (job-semantics §4, job-semantics §10)', () => {
     const run = aRun(aJob({ completions: 1, activeDeadlineSeconds: 10 }));
     const job = structuredClone(run.state.job);
     job.spec.activeDeadlineSeconds = 30;
@@ -75,7 +75,7 @@ describe('activeDeadlineSeconds', () => {
     expect(run.state.conditions[0]).toMatchObject({ type: 'FailureTarget', reason: 'DeadlineExceeded' });
   });
 
-  it('does not run while suspended and counts again from the resume (§10, §11)', () => {
+  it('does not run while suspended and counts again from the resume (job-semantics §10, job-semantics §11)', () => {
     const run = aRun(aJob({ completions: 1, activeDeadlineSeconds: 10 }));
     run.advance(5000).send(suspend());
     expect(run.state.timers).toEqual({});

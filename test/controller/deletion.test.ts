@@ -1,5 +1,5 @@
 /**
- * Deleting the Job (reference §21, kjob decisions) and deleting one pod (§8, §15).
+ * Deleting the Job (job-semantics §21, kjob decisions) and deleting one pod (job-semantics §8, job-semantics §15).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { jobPhase, renderJob, renderPods } from '../../src/controller/index.js';
@@ -39,7 +39,7 @@ describe('deleting the Job', () => {
     expect(run.actionsOf('cancelTimer')).toEqual([{ type: 'cancelTimer', timerId: 'ttl' }]);
   });
 
-  it('leaves the pods running with Orphan, starts no new one, and completes once they exit on their own (§21)', () => {
+  it('leaves the pods running with Orphan, starts no new one, and completes once they exit on their own (job-semantics §21)', () => {
     const run = aRun(aJob({ completions: 2, parallelism: 1 }));
     const a = run.active()[0]!;
     run.send(deleteJob('Orphan'));
@@ -66,7 +66,7 @@ describe('deleting the Job', () => {
   });
 });
 
-describe('deleting one pod (§8, §15)', () => {
+describe('deleting one pod (job-semantics §8, job-semantics §15)', () => {
   it('counts the pod as failed at once and replaces it without waiting for it to exit (TerminatingOrFailed)', () => {
     const run = aRun(aJob({ completions: 1 }));
     const a = run.active()[0]!;
@@ -81,7 +81,7 @@ describe('deleting one pod (§8, §15)', () => {
     expect(run.state.pods.map((p) => p.name)).not.toContain(a);
   });
 
-  it('shows the pod as terminating and replaces it only after it exits (podReplacementPolicy Failed, e2e §15)', () => {
+  it('shows the pod as terminating and replaces it only after it exits (podReplacementPolicy Failed, e2e, job-semantics §15)', () => {
     const run = aRun(aJob({ completions: 1, podReplacementPolicy: 'Failed' }));
     const a = run.active()[0]!;
     run.send(deletePod(a, 30));

@@ -12,7 +12,7 @@ import {
   type Interval,
 } from '../../src/k8s/intervals.js';
 
-describe('formatIntervals (reference §7, orderedIntervals.String)', () => {
+describe('formatIntervals (job-semantics §7, orderedIntervals.String)', () => {
   const cases: Array<{ name: string; indexes: number[]; want: string }> = [
     { name: 'writes no indexes as the empty string', indexes: [], want: '' },
     { name: 'writes a run of two as a,b', indexes: [0, 1], want: '0,1' },

@@ -1,5 +1,5 @@
 /**
- * ttlSecondsAfterFinished (reference §20), continue-as-new draining, and the bounded state
+ * ttlSecondsAfterFinished (job-semantics §20), continue-as-new draining, and the bounded state
  * (STYLE convention 3).
  */
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * What the controller makes of pod progress and outcomes: podStatus, podExited, podLost,
- * podNotStarted, podStartFailed (reference §6, §8, §18, §24).
+ * podNotStarted, podStartFailed (job-semantics §6, job-semantics §8, job-semantics §18, job-semantics §24).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { jobPhase, reconcile, renderEvents, renderJob, renderPods } from '../../src/controller/index.js';
@@ -10,7 +10,7 @@ import { expectPlainJsonStates } from '../support/plain-json.js';
 afterEach(expectPlainJsonStates);
 
 describe('podStatus', () => {
-  it('moves the pod to Running on its worker and counts it ready (§18)', () => {
+  it('moves the pod to Running on its worker and counts it ready (job-semantics §18)', () => {
     const run = aRun(aJob({ completions: 2, parallelism: 2 }));
     const [a, b] = run.active();
     expect(jobPhase(run.state)).toBe('Pending');
@@ -58,7 +58,7 @@ describe('podExited', () => {
     expect(run.state.backoff.failuresAfterLastSuccess).toBe(0);
   });
 
-  it('counts only the first success of an index and deletes a duplicate still running (§6, §23)', () => {
+  it('counts only the first success of an index and deletes a duplicate still running (job-semantics §6, job-semantics §23)', () => {
     const run = aRun(aJob({ completions: 2, parallelism: 2, completionMode: 'Indexed' }));
     const a = run.podOfIndex(0);
     // A second attempt of index 0 (e.g. at-least-once execution after a worker hiccup).
@@ -74,7 +74,7 @@ describe('podExited', () => {
 });
 
 describe('pods that end without an exit of their own', () => {
-  it('fails a pod whose worker was lost, with a DisruptionTarget condition, counted toward backoffLimit (§24)', () => {
+  it('fails a pod whose worker was lost, with a DisruptionTarget condition, counted toward backoffLimit (job-semantics §24)', () => {
     const run = aRun(aJob({ completions: 1, backoffLimit: 0 }));
     const a = run.active()[0]!;
     run.send(podRunning(a)).send(podLost(a, 'worker 1@host stopped heartbeating'));

@@ -1,5 +1,5 @@
 /**
- * podFailurePolicy (reference §13, §16 step 5; pod_failure_policy_test.go TestMatchPodFailurePolicy).
+ * podFailurePolicy (job-semantics §13, job-semantics §16 step 5; pod_failure_policy_test.go TestMatchPodFailurePolicy).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJob } from '../../src/controller/index.js';

@@ -1,5 +1,5 @@
 /**
- * The objects the API serves (DESIGN.md "Objects"; reference §5, §7, §18, §19).
+ * The objects the API serves (DESIGN.md "Objects"; job-semantics §5, job-semantics §7, job-semantics §18, job-semantics §19).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { podRunInput, renderEvents, renderJob, renderPods } from '../../src/controller/index.js';
@@ -28,7 +28,7 @@ describe('renderJob', () => {
     });
   });
 
-  it('shows completedIndexes for Indexed Jobs (empty at first) and failedIndexes only with backoffLimitPerIndex (§7)', () => {
+  it('shows completedIndexes for Indexed Jobs (empty at first) and failedIndexes only with backoffLimitPerIndex (job-semantics §7)', () => {
     expect(renderJob(aRun(aJob({ completions: 2, completionMode: 'Indexed' })).state).status).toMatchObject({ completedIndexes: '' });
     expect(renderJob(aRun(aJob({ completions: 2, completionMode: 'Indexed' })).state).status?.failedIndexes).toBeUndefined();
     expect(renderJob(aRun(aJob({ completions: 2, completionMode: 'Indexed', backoffLimitPerIndex: 1 })).state).status).toMatchObject({
@@ -37,7 +37,7 @@ describe('renderJob', () => {
     });
   });
 
-  it('shows conditions with RFC 3339 times and active 0 once finished (§17, §18)', () => {
+  it('shows conditions with RFC 3339 times and active 0 once finished (job-semantics §17, §18)', () => {
     const run = aRun(aJob({ completions: 1 }));
     run.advance(1500).exit(run.active()[0]!, 0);
     const status = renderJob(run.state).status!;
@@ -54,7 +54,7 @@ describe('renderJob', () => {
 });
 
 describe('renderPods', () => {
-  it('renders an Indexed pod with its labels, annotation, hostname, JOB_COMPLETION_INDEX and owner (§5)', () => {
+  it('renders an Indexed pod with its labels, annotation, hostname, JOB_COMPLETION_INDEX and owner (job-semantics §5)', () => {
     const job = aJob({
       completions: 3,
       parallelism: 1,
@@ -150,7 +150,7 @@ describe('podRunInput', () => {
 });
 
 describe('renderEvents', () => {
-  it('renders the Job events with source job-controller, in order (§19)', () => {
+  it('renders the Job events with source job-controller, in order (job-semantics §19)', () => {
     const run = aRun(aJob({ completions: 1 }));
     run.exit(run.active()[0]!, 0);
     const events = renderEvents(run.state);

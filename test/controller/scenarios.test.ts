@@ -1,5 +1,5 @@
 /**
- * Longer sequences across rules, checked through the rendered status (reference §6, §8, §15, §21).
+ * Longer sequences across rules, checked through the rendered status (job-semantics §6, job-semantics §8, job-semantics §15, job-semantics §21).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJob } from '../../src/controller/index.js';
@@ -9,7 +9,7 @@ import { expectPlainJsonStates } from '../support/plain-json.js';
 afterEach(expectPlainJsonStates);
 
 describe('scenarios', () => {
-  it('fails a work-queue Job on the backoff limit: failures still count after nothing succeeded (§6)', () => {
+  it('fails a work-queue Job on the backoff limit: failures still count after nothing succeeded (job-semantics §6)', () => {
     const run = aRun(aJob({ parallelism: 2, backoffLimit: 1 }));
     const [a, b] = run.active();
     run.exit(a!, 1).exit(b!, 1);
@@ -20,19 +20,19 @@ describe('scenarios', () => {
     expect(renderJob(run.state).status).toMatchObject({ failed: 2, succeeded: 0, active: 0 });
   });
 
-  it('replaces an Indexed pod deleted by a user with a pod of the same index while the old one terminates (TerminatingOrFailed, §15)', () => {
+  it('replaces an Indexed pod deleted by a user with a pod of the same index while the old one terminates (TerminatingOrFailed, job-semantics §15)', () => {
     const run = aRun(aJob({ completions: 3, parallelism: 3, completionMode: 'Indexed' }));
     const old = run.podOfIndex(1);
     run.send(podRunning(old)).send(deletePod(old, 30)).fire('backoff');
     expect(run.activeIndexes()).toEqual([0, 1, 2]);
     expect(run.terminating()).toEqual([old]);
     expect(renderJob(run.state).status).toMatchObject({ active: 3, terminating: 1, failed: 1 });
-    // The old attempt exiting 0 changes nothing: it was counted as failed when deleted (§8).
+    // The old attempt exiting 0 changes nothing: it was counted as failed when deleted (job-semantics §8).
     run.exit(old, 0);
     expect(renderJob(run.state).status).toMatchObject({ completedIndexes: '', failed: 1, terminating: 0 });
   });
 
-  it('does not give a new pod to an index whose deleted pod still terminates (podReplacementPolicy Failed, §5)', () => {
+  it('does not give a new pod to an index whose deleted pod still terminates (podReplacementPolicy Failed, job-semantics §5)', () => {
     const run = aRun(aJob({ completions: 3, parallelism: 3, completionMode: 'Indexed', podReplacementPolicy: 'Failed' }));
     const old = run.podOfIndex(0);
     run.send(deletePod(old, 30));

@@ -1,5 +1,5 @@
 /**
- * successPolicy (reference §14; success_policy_test.go TestMatchSuccessPolicy, e2e "with
+ * successPolicy (job-semantics §14; success_policy_test.go TestMatchSuccessPolicy, e2e "with
  * successPolicy should succeeded when all indexes succeeded").
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('successPolicy in a running Job', () => {
     expect(run.state.conditions.map((c) => c.reason)).toEqual(['SuccessPolicy', 'SuccessPolicy']);
   });
 
-  it('lets a failure criterion met in the same sync win (§14)', () => {
+  it('lets a failure criterion met in the same sync win (job-semantics §14)', () => {
     const run = aRun(aJob({ completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimit: 0, successPolicy: { rules: [{ succeededIndexes: '0' }] } }));
     // Both outcomes are seen by the same pass (as after a batch of pod updates upstream).
     const s = structuredClone(run.state);

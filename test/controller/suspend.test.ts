@@ -1,5 +1,5 @@
 /**
- * suspend / resume (reference §11, §10, §17, §19).
+ * suspend / resume (job-semantics §11, job-semantics §10, job-semantics §17, job-semantics §19).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { jobPhase, renderJob } from '../../src/controller/index.js';
@@ -50,7 +50,7 @@ describe('suspend and resume', () => {
     expect(run.state.job.spec.suspend).toBe(false);
   });
 
-  it('keeps conditions in order of occurrence: [Suspended(False), SuccessCriteriaMet, Complete] (§17)', () => {
+  it('keeps conditions in order of occurrence: [Suspended(False), SuccessCriteriaMet, Complete] (job-semantics §17)', () => {
     const run = aRun(aJob({ completions: 1, suspend: true }));
     run.send(resume()).exit(run.active()[0]!, 0);
     expect(run.state.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['Suspended=False', 'SuccessCriteriaMet=True', 'Complete=True']);
@@ -71,7 +71,7 @@ describe('suspend and resume', () => {
     expect(run.state.conditions[0]).toMatchObject({ type: 'Suspended', status: 'True' });
   });
 
-  it('ignores suspend on a finished Job (§11)', () => {
+  it('ignores suspend on a finished Job (job-semantics §11)', () => {
     const run = aRun(aJob({ completions: 1 }));
     run.exit(run.active()[0]!, 0).send(suspend());
     expect(run.state.job.spec.suspend).toBe(false);
@@ -86,7 +86,7 @@ describe('suspend and resume', () => {
     expect(run.state.conditions).toEqual([]);
   });
 
-  it('still waits for a pending backoff delay after resume (§11)', () => {
+  it('still waits for a pending backoff delay after resume (job-semantics §11)', () => {
     const run = aRun(aJob({ completions: 1 }));
     run.exit(run.active()[0]!, 1).send(suspend()).advance(2000).send(resume());
     expect(run.active()).toEqual([]);

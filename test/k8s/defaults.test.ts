@@ -1,6 +1,6 @@
 /**
- * Defaulting (reference §2, pkg/apis/batch/v1/defaults.go SetDefaults_Job and its TestSetDefaultJob
- * cases) and what the API server does to a new Job (reference §1, strategy.go generateSelector).
+ * Defaulting (job-semantics §2, pkg/apis/batch/v1/defaults.go SetDefaults_Job and its TestSetDefaultJob
+ * cases) and what the API server does to a new Job (job-semantics §1, strategy.go generateSelector).
  */
 import { describe, expect, it } from 'vitest';
 import { applyDefaults, generateName, MAX_INT32, NAME_SUFFIX_ALPHABET, randomNameSuffix } from '../../src/k8s/defaults.js';
@@ -114,7 +114,7 @@ describe('prepareForCreate', () => {
     expect(s.kind).toBe('Job');
   });
 
-  it('when the selector is generated, then the four template labels and the controller-uid selector are added (reference §1)', () => {
+  it('when the selector is generated, then the four template labels and the controller-uid selector are added (job-semantics §1)', () => {
     const s = storedFrom(aManifest());
     expect(s.spec.selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': '1a2b3c' } });
     expect(s.spec.template.metadata.labels).toEqual({

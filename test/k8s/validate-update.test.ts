@@ -1,5 +1,5 @@
 /**
- * Update validation (reference §4; upstream ValidateJobSpecUpdate / validatePodTemplateUpdate /
+ * Update validation (job-semantics §4; upstream ValidateJobSpecUpdate / validatePodTemplateUpdate /
  * validateCompletions, TestValidateJobUpdate).
  */
 import { describe, expect, it } from 'vitest';

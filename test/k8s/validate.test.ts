@@ -22,7 +22,7 @@ interface Case {
 const valid: Array<{ name: string; edit: (m: Manifest) => void }> = [
   { name: 'accepts the minimal Job', edit: () => {} },
   { name: 'accepts OnFailure', edit: (m) => void (pod(m).restartPolicy = 'OnFailure') },
-  { name: 'accepts activeDeadlineSeconds 0 although the API doc says positive (reference §3, docs≠code)', edit: (m) => void (m.spec.activeDeadlineSeconds = 0) },
+  { name: 'accepts activeDeadlineSeconds 0 although the API doc says positive (job-semantics §3, docs≠code)', edit: (m) => void (m.spec.activeDeadlineSeconds = 0) },
   { name: 'accepts a work queue (parallelism only)', edit: (m) => void (m.spec.parallelism = 3) },
   { name: 'accepts managedBy set to the built-in controller', edit: (m) => void (m.spec.managedBy = 'kubernetes.io/job-controller') },
   { name: 'accepts manualSelector false', edit: (m) => void (m.spec.manualSelector = false) },
@@ -150,7 +150,7 @@ const cases: Case[] = [
     want: ['spec.maxFailedIndexes: Invalid value: 50000: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index'],
   },
   {
-    name: 'rejects an Indexed Job whose largest pod hostname is not a DNS label (reference §1)',
+    name: 'rejects an Indexed Job whose largest pod hostname is not a DNS label (job-semantics §1)',
     edit: (m) => {
       Object.assign(m.spec, { completionMode: 'Indexed', completions: 100 });
       m.metadata.name = 'a'.repeat(61);

@@ -25,7 +25,7 @@ export type JobOverrides = Partial<Omit<JobSpec, 'template'>> & {
 
 /**
  * A stored Job as the API server would keep it: the manifest built from `overrides`, defaulted
- * and finalized by the k8s package (`prepareForCreate`: Kubernetes' defaulting of reference §2,
+ * and finalized by the k8s package (`prepareForCreate`: Kubernetes' defaulting of job-semantics §2,
  * generated selector and labels, uid, creationTimestamp, generation 1). Each case names only its
  * smoking gun: `aJob({ completions: 5, parallelism: 2 })`.
  */

@@ -2,8 +2,8 @@
  * Checks run after every controller test on every state its scenarios produced:
  * - STYLE convention 3: the state survives a JSON round trip unchanged (no Map, Set, Date, class
  *   or undefined);
- * - the status invariants the API server enforces for Jobs with managedBy (reference §4, §17,
- *   §18): no Complete with Failed, terminal conditions only after their interim ones, finished
+ * - the status invariants the API server enforces for Jobs with managedBy (job-semantics §4, job-semantics §17,
+ *   job-semantics §18): no Complete with Failed, terminal conditions only after their interim ones, finished
  *   Jobs with no active/terminating pods, ready ≤ active, completionTime only with Complete and
  *   not before startTime, failedIndexes and completedIndexes disjoint, `failed` never decreasing.
  * Register with `afterEach(expectPlainJsonStates)`.
