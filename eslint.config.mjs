@@ -1,7 +1,9 @@
 // Lint keeps the architecture honest: import boundaries between layers (STYLE.md), no Node or
 // non-workflow Temporal packages in deterministic code, process.env only in src/config.ts, and no
-// floating promises.
+// floating promises, no import cycles, type-only imports marked as such.
 import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
@@ -21,8 +23,17 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver()],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts'],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      // A cycle means two modules are one concept split wrongly (or a type in the wrong home).
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.ts (loadConfig).' }],
     },
@@ -50,7 +61,6 @@ export default tseslint.config(
         ['../api/*', '../temporal/*', '../storage/*', '../config*', '../log*', ...nodeImports, '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'express', 'yaml', '../k8s/parse*'],
         'workflows/ is deterministic: @temporalio/workflow, controller/, k8s/ and `import type` of activities only.',
       ),
-      '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
   {

@@ -20,7 +20,7 @@ import { podWorkDir, resolveWorkingDir, validContainerName, type PodRef } from '
 import { ContainerLogWriter, readLogTail } from '../storage/pod-logs.js';
 import { containerProcess, type DownwardPod } from './container-env.js';
 import { CrashLoopBackoff, goDuration } from './crash-loop-backoff.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import { startContainerProcess, type ContainerProcess, type ProcessExit } from './process-group.js';
 import { errorMessage, StatusReporter } from './status-reporter.js';
 

@@ -4,7 +4,7 @@
  * retried a few times, and a failure is logged, never thrown: the attempt's result is what counts.
  */
 import type { PodStatusReport } from '../k8s/pod-run.js';
-import type { ActivityLogger } from './index.js';
+import type { ActivityLogger } from './deps.js';
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

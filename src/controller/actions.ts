@@ -1,12 +1,12 @@
 /**
  * What to do: the outputs of `reconcile`, carried out by the workflow shell (src/workflows/effects.ts).
  */
-import type { RunPodInput } from '../k8s/pod-run.js';
+import type { PodAttemptSpec } from '../k8s/pod-run.js';
 import type { EventRecord } from './state.js';
 
 export type Action =
   /** Schedule the pod attempt activity. */
-  | { type: 'startPod'; podName: string; input: RunPodInput }
+  | { type: 'startPod'; podName: string; input: PodAttemptSpec }
   /** Cancel the pod attempt: SIGTERM, then SIGKILL after the grace period. */
   | { type: 'terminatePod'; podName: string; gracePeriodSeconds: number }
   /** Arm (or re-arm) a timer; when it fires the shell sends `timerFired`. */

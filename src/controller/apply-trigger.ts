@@ -9,6 +9,7 @@ import type { StoredJob } from '../k8s/types.js';
 import { clone, ownPod } from './clone.js';
 import { isFinished } from './conditions.js';
 import { deletePod, recordEvent, type Ctx } from './context.js';
+import { assertNever } from './assert-never.js';
 import type { Trigger } from './triggers.js';
 import { isIndexed, isTerminal } from './pods.js';
 import type { JobState, PodRecord } from './state.js';
@@ -167,6 +168,3 @@ export function deleteAfterTtl(ctx: Ctx): void {
   state.deletion = { at: env.now, propagationPolicy: 'Background' };
 }
 
-export function assertNever(x: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(x)}`);
-}

@@ -9,4 +9,5 @@ export { initialState, reconcile } from './reconcile.js';
 export type { ReconcileEnv, ReconcileResult } from './reconcile.js';
 export { renderJob, renderPods, renderEvents, jobPhase } from './render.js';
 export { podRunInput } from './pods.js';
+export { assertNever } from './assert-never.js';
 export { NEXT_ATTEMPT_ANNOTATION } from '../k8s/types.js';

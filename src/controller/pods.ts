@@ -2,7 +2,7 @@
  * Pod records: predicates, names, the pod spec the controller builds from the template
  * (job-semantics §5) and the removal order of active pods (controller.ActivePods).
  */
-import type { RunPodInput } from '../k8s/pod-run.js';
+import type { PodAttemptSpec } from '../k8s/pod-run.js';
 import {
   JOB_COMPLETION_INDEX_ENV,
   JOB_COMPLETION_INDEX_KEY,
@@ -148,12 +148,11 @@ export function podSpec(state: JobState, p: PodRecord): PodSpec {
 }
 
 /** Everything the `runPod` activity needs for one attempt (carried by the `startPod` action). */
-export function podRunInput(state: JobState, name: string): RunPodInput {
+export function podRunInput(state: JobState, name: string): PodAttemptSpec {
   const p = state.pods.find((x) => x.name === name);
   if (!p) throw new Error(`podRunInput: unknown pod ${name}`);
   const { metadata } = state.job;
   return {
-    workflowId: `${metadata.namespace}/${metadata.name}`,
     namespace: metadata.namespace,
     jobName: metadata.name,
     jobUid: metadata.uid,

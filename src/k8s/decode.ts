@@ -14,7 +14,7 @@
  * Pure: no imports outside spec/.
  */
 import {
-  FieldPath,
+  type FieldPath,
   forbidden,
   invalid,
   invalidOmitValue,

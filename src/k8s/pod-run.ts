@@ -4,10 +4,8 @@
  */
 import type { ContainerStatus, PodSpec } from './types.js';
 
-/** Everything a worker needs to run one pod attempt. Built by the controller (`podRunInput`). */
-export interface RunPodInput {
-  /** The Job workflow's id, so the attempt can report its progress (`podStatus` signal). */
-  workflowId: string;
+/** What the controller decides about one pod attempt (`podRunInput`): the pod to run. */
+export interface PodAttemptSpec {
   namespace: string;
   jobName: string;
   jobUid: string;
@@ -27,6 +25,12 @@ export interface RunPodInput {
   restartBackoffMaxMs: number;
   /** How often to heartbeat; the workflow's heartbeat timeout is three times this. */
   heartbeatIntervalMs: number;
+}
+
+/** Everything a worker needs to run one pod attempt: the pod, and where to report its progress. */
+export interface RunPodInput extends PodAttemptSpec {
+  /** The id of the workflow that runs the attempt, for its progress reports (`podStatus` signal). */
+  workflowId: string;
 }
 
 /**

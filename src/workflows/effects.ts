@@ -15,10 +15,11 @@ import {
   proxyActivities,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { Action, Trigger, JobSettings } from '../controller/index.js';
-import type { RunPodInput } from '../k8s/pod-run.js';
+import { assertNever, type Action, type Trigger, type JobSettings } from '../controller/index.js';
+import type { PodAttemptSpec } from '../k8s/pod-run.js';
 import { SA_PHASE } from './definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -30,7 +31,6 @@ export interface Effects {
   run(actions: readonly Action[]): void;
   /** Resolves once background work that must finish before the workflow ends is done. */
   settled(): Promise<void>;
-  activePods(): number;
 }
 
 /** Maps a failed pod activity to what it means for the pod. */
@@ -76,12 +76,12 @@ export function createEffects(settings: JobSettings, emit: (trigger: Trigger) =>
     void p.finally(() => pending.delete(p));
   };
 
-  const startPod = (podName: string, input: RunPodInput) => {
+  const startPod = (podName: string, pod: PodAttemptSpec) => {
     if (podScopes.has(podName)) return;
     const scope = new CancellationScope({ cancellable: true });
     podScopes.set(podName, scope);
     const done = scope
-      .run(() => pods.runPod(input))
+      .run(() => pods.runPod({ workflowId: workflowInfo().workflowId, ...pod }))
       .then(
         (result) => emit({ type: 'podExited', result }),
         (err: unknown) => emit(podFailureEvent(podName, err)),
@@ -162,10 +162,5 @@ export function createEffects(settings: JobSettings, emit: (trigger: Trigger) =>
     settled: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
-    activePods: () => podScopes.size,
   };
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled action ${JSON.stringify(x)}`);
 }
