@@ -134,7 +134,7 @@ describe('podRunInput', () => {
     const name = run.active()[0]!;
     const input = podRunInput(run.state, name);
     expect(input).toMatchObject({
-            namespace: 'default',
+      namespace: 'default',
       jobName: 'myjob',
       podName: name,
       index: 0,
