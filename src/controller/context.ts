@@ -13,6 +13,12 @@ export interface ReconcileEnv {
   now: number;
   /** Five characters from `bcdfghjklmnpqrstvwxz2456789` (apimachinery util/rand alphabet). */
   randomSuffix: () => string;
+  /**
+   * At most this many pod attempts running (active or terminating) at once; the rest wait like
+   * pods on a full cluster. Only the v1 workflow shell, which ran every attempt as an activity of
+   * the Job's own run, sets it (200) — its recorded histories must replay with it.
+   */
+  maxRunningPods?: number;
 }
 
 export interface Ctx {

@@ -6,6 +6,7 @@ export type { JobState, JobSettings, PodRecord, EventRecord, PropagationPolicy }
 export type { Trigger } from './triggers.js';
 export type { Action, JobPhase } from './actions.js';
 export { initialState, reconcile } from './reconcile.js';
+export { V1_MAX_RUNNING_PODS } from './state.js';
 export type { ReconcileEnv, ReconcileResult } from './reconcile.js';
 export { renderJob, renderPods, renderEvents, jobPhase } from './render.js';
 export { podRunInput } from './pods.js';

@@ -7,7 +7,7 @@ import { remainingIndexBackoff, remainingJobBackoff } from './backoff.js';
 import { createPod, deletePod, wantTimer, type Ctx } from './context.js';
 import { duplicatedOrOutOfRangePods, firstPendingIndexes, succeededIndexCount } from './indexes.js';
 import { activePods, compareForRemoval, hasBackoffLimitPerIndex, isIndexed, isTerminal, isTerminating, onlyReplaceFailedPods } from './pods.js';
-import { MAX_RUNNING_PODS, type DeletionCause, type PodRecord } from './state.js';
+import type { DeletionCause, PodRecord } from './state.js';
 
 /** Number of succeeded pods (NonIndexed) or completed indexes below completions (Indexed). */
 export function succeededCount(ctx: Ctx): number {
@@ -68,10 +68,11 @@ export function manageJob(ctx: Ctx): number {
       return stillActive;
     }
   }
-  // Never more running attempts (active or terminating) than MAX_RUNNING_PODS: the rest wait, as
-  // pods wait for capacity on a full cluster (Temporal caps a workflow's pending activities).
-  const running = state.pods.filter((p) => !isTerminal(p)).length;
-  const diff = Math.min(want - stillActive - terminating, MAX_RUNNING_PODS - running);
+  // The v1 shell's cap on running attempts (env.maxRunningPods): the rest wait, as pods wait for
+  // capacity on a full cluster.
+  const cap = env.maxRunningPods ?? Number.POSITIVE_INFINITY;
+  const running = cap === Number.POSITIVE_INFINITY ? 0 : state.pods.filter((p) => !isTerminal(p)).length;
+  const diff = Math.min(want - stillActive - terminating, cap - running);
   if (diff <= 0) return stillActive;
   // Draining for continue-as-new: let the running pods finish, start none (timers stay armed).
   if (!isIndexed(state)) {

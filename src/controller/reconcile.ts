@@ -1,6 +1,7 @@
 /**
- * The Job controller: `reconcile(state, trigger, env)` applies one trigger and then runs one pass in
- * syncJob's order (job-semantics §16):
+ * The Job controller: `reconcile(state, triggers, env)` applies what happened since the last pass
+ * (one trigger or many: pod outcomes that arrived together are reconciled together, as the
+ * informer's changes are by one syncJob) and then runs one pass in syncJob's order (job-semantics §16):
  *
  *   finished? → existing SuccessCriteriaMet / FailureTarget → FailJob rule → backoffLimit
  *   (incl. OnFailure restarts) → activeDeadlineSeconds → failed indexes → successPolicy →
@@ -71,16 +72,21 @@ export function initialState(job: StoredJob, settings: JobSettings, now: number)
   };
 }
 
-/** Applies `trigger` and runs one controller pass. Keeps: the input state is not mutated. */
-export function reconcile(before: JobState, trigger: Trigger, env: ReconcileEnv): ReconcileResult {
+/**
+ * Applies `triggers` in order and runs one controller pass. Keeps: the input state is not mutated;
+ * reconciling a batch gives the state that one pass after all of them gives.
+ */
+export function reconcile(before: JobState, triggers: Trigger | readonly Trigger[], env: ReconcileEnv): ReconcileResult {
+  const batch: readonly Trigger[] = Array.isArray(triggers) ? triggers : [triggers as Trigger];
   const ctx: Ctx = { state: copyState(before), env, actions: [], timers: {} };
-  applyTrigger(ctx, trigger);
-  syncJob(ctx, before, trigger);
+  for (const trigger of batch) applyTrigger(ctx, trigger);
+  const resync = batch.some((t) => t.type === 'jobStarted');
+  syncJob(ctx, before, resync);
   syncTimers(ctx);
   forgetFinishedPods(ctx.state);
 
   const phase = jobPhase(ctx.state);
-  if (trigger.type === 'jobStarted' || phase !== jobPhase(before)) ctx.actions.push({ type: 'setPhase', phase });
+  if (resync || phase !== jobPhase(before)) ctx.actions.push({ type: 'setPhase', phase });
 
   // Continue-as-new once drained: no pod runs, so no activity result can be lost on the way.
   const state = ctx.state;
@@ -92,11 +98,11 @@ export function reconcile(before: JobState, trigger: Trigger, env: ReconcileEnv)
 }
 
 /** One pass of the Job controller (job_controller.go `syncJob`). */
-function syncJob(ctx: Ctx, before: JobState, trigger: Trigger): void {
+function syncJob(ctx: Ctx, before: JobState, resync: boolean): void {
   const { state, env } = ctx;
 
   if (state.deletion !== null) {
-    syncDeletedJob(ctx, before, trigger);
+    syncDeletedJob(ctx, before, resync);
     return;
   }
 
@@ -244,7 +250,7 @@ function syncTtl(ctx: Ctx): void {
   const at = state.finishedAt + ttl * 1000;
   if (env.now >= at) {
     deleteAfterTtl(ctx);
-    syncDeletedJob(ctx, state, { type: 'jobStarted' });
+    syncDeletedJob(ctx, state, true);
     return;
   }
   wantTimer(ctx, 'ttl', at);
@@ -258,7 +264,7 @@ function syncTtl(ctx: Ctx): void {
  * cancel their attempts, which notice a closed workflow on their next heartbeat), then removes
  * their data (no Job is left to serve their logs) and completes. No new pod starts.
  */
-function syncDeletedJob(ctx: Ctx, before: JobState, trigger: Trigger): void {
+function syncDeletedJob(ctx: Ctx, before: JobState, resync: boolean): void {
   const { state } = ctx;
   const deletion = state.deletion;
   if (deletion === null) return;
@@ -270,7 +276,7 @@ function syncDeletedJob(ctx: Ctx, before: JobState, trigger: Trigger): void {
     }
   }
   const hadRunning = !before.pods.every(isTerminal);
-  if (state.pods.every(isTerminal) && (newlyDeleted || hadRunning || trigger.type === 'jobStarted')) {
+  if (state.pods.every(isTerminal) && (newlyDeleted || hadRunning || resync)) {
     ctx.actions.push({ type: 'removePodData', namespace: state.job.metadata.namespace, jobUid: state.job.metadata.uid });
     ctx.actions.push({ type: 'complete' });
   }

@@ -137,13 +137,7 @@ export interface JobState {
 
 /** Finished pods kept for GET/logs; older ones are forgotten (counts stay exact). */
 export const MAX_FINISHED_PODS = 100;
-/**
- * Pod attempts of one Job running (or terminating) at once; a Job with a larger parallelism runs
- * this many at a time, the rest waiting like pods on a full cluster. Each attempt is a pending
- * Temporal activity: Temporal fails a workflow task past 2,000 of those, and on this SDK (1.24,
- * Node 20) a workflow juggling ~500 at once crashed its worker thread ("async hook stack has
- * become corrupted", sdk-typescript#939) in bench/run.ts, while 200 ran clean.
- */
-export const MAX_RUNNING_PODS = 200;
+/** The v1 shell's cap on running attempts of one Job (see ReconcileEnv.maxRunningPods). */
+export const V1_MAX_RUNNING_PODS = 200;
 /** Events kept per Job. */
 export const MAX_EVENTS = 200;

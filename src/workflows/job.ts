@@ -22,6 +22,7 @@ import {
   type Action,
   type Trigger,
   type JobState,
+  V1_MAX_RUNNING_PODS,
 } from '../controller/index.js';
 import { formatFieldError, type FieldError } from '../k8s/field-errors.js';
 import type { PodStatusReport } from '../k8s/pod-run.js';
@@ -215,7 +216,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     await condition(() => inbox.length > 0);
     while (inbox.length > 0) {
       const trigger = inbox.shift() as Trigger;
-      const result = reconcile(state, trigger, { now: Date.now(), randomSuffix });
+      const result = reconcile(state, trigger, { now: Date.now(), randomSuffix, maxRunningPods: V1_MAX_RUNNING_PODS });
       state = result.state;
       processed++;
       effects.run(result.actions);

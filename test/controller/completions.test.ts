@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJob } from '../../src/controller/index.js';
-import { MAX_RUNNING_PODS } from '../../src/controller/state.js';
+import { V1_MAX_RUNNING_PODS } from '../../src/controller/state.js';
 import { aJob, aRun, scale, type JobOverrides } from '../support/builders.js';
 import { expectPlainJsonStates } from '../support/plain-json.js';
 
@@ -145,11 +145,16 @@ describe('parallelism changes (job-semantics §6)', () => {
     expect(run.active()).toHaveLength(1);
   });
 
-  it('runs at most MAX_RUNNING_PODS attempts at once (kjob: Temporal caps pending activities) and tops up as they finish', () => {
+  it('creates as many pods as parallelism asks, however many (no cap: pods beyond worker capacity wait as Pending)', () => {
     const run = aRun(aJob({ completionMode: 'Indexed', completions: 5000, parallelism: 5000 }));
-    expect(run.active()).toHaveLength(MAX_RUNNING_PODS);
+    expect(run.active()).toHaveLength(5000);
+  });
+
+  it('under the v1 shell runs at most V1_MAX_RUNNING_PODS attempts at once and tops up as they finish', () => {
+    const run = aRun(aJob({ completionMode: 'Indexed', completions: 5000, parallelism: 5000 }), undefined, { maxRunningPods: V1_MAX_RUNNING_PODS });
+    expect(run.active()).toHaveLength(V1_MAX_RUNNING_PODS);
     for (const name of run.active().slice(0, 10)) run.exit(name, 0);
-    expect(run.active()).toHaveLength(MAX_RUNNING_PODS);
+    expect(run.active()).toHaveLength(V1_MAX_RUNNING_PODS);
     expect(renderJob(run.state).status?.succeeded).toBe(10);
   });
 });

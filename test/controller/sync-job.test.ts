@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJob, type PodRecord } from '../../src/controller/index.js';
 import type { StoredJob } from '../../src/k8s/types.js';
-import { aJob, aPod, aState, syncOnce, T0 } from '../support/builders.js';
+import { aJob, aPod, aState, podExited, syncOnce, T0 } from '../support/builders.js';
 
 /** Pods that finished long enough ago for any pod-failure backoff to have passed. */
 const LONG_AGO = T0 - 3_600_000;
@@ -173,5 +173,32 @@ describe('one sync from a given state (TestControllerSyncJob)', () => {
     if (want.conditions !== undefined) {
       expect((status.conditions ?? []).filter((c) => c.status === 'True').map((c) => [c.type, c.reason])).toEqual(want.conditions);
     }
+  });
+});
+
+describe('a batch of triggers is one pass', () => {
+  it('counts every pod outcome of the batch and creates their replacements once', () => {
+    const state = aState({ job: aJob({ parallelism: 3, completions: 6 }), pods: running(3) });
+    const exits = ['run-0', 'run-1', 'run-2'].map((name) => podExited(name, 0, { at: T0 + 500 }));
+    const { state: after, actions } = syncOnce(state, exits);
+    expect(renderJob(after).status).toMatchObject({ succeeded: 3, active: 3 });
+    expect(actions.filter((a) => a.type === 'startPod')).toHaveLength(3);
+  });
+
+  it('completes the Job in the pass that sees the last outcomes', () => {
+    const state = aState({ job: aJob({ parallelism: 2, completions: 2 }), pods: running(2) });
+    const { state: after } = syncOnce(state, [podExited('run-0', 0), podExited('run-1', 0)]);
+    expect(after.conditions.map((c) => c.type)).toEqual(['SuccessCriteriaMet', 'Complete']);
+    expect(after.events.filter((e) => e.reason === 'Completed')).toHaveLength(1);
+  });
+
+  it('fails the Job once for several failures past backoffLimit in one batch', () => {
+    const state = aState({ job: aJob({ parallelism: 3, completions: 3, backoffLimit: 1 }), pods: running(3) });
+    const { state: after } = syncOnce(state, [podExited('run-0', 1), podExited('run-1', 1), podExited('run-2', 1)]);
+    expect(renderJob(after).status).toMatchObject({ failed: 3, active: 0 });
+    expect(after.conditions.map((c) => [c.type, c.reason])).toEqual([
+      ['FailureTarget', 'BackoffLimitExceeded'],
+      ['Failed', 'BackoffLimitExceeded'],
+    ]);
   });
 });

@@ -142,7 +142,7 @@ export function deepFreeze<T>(value: T): T {
 }
 
 /** `reconcile` on a frozen state, returning a frozen result: what every controller test calls. */
-export function reconcileFrozen(state: JobState, trigger: Trigger, env: ReconcileEnv): ReconcileResult {
+export function reconcileFrozen(state: JobState, trigger: Trigger | Trigger[], env: ReconcileEnv): ReconcileResult {
   const result = reconcile(deepFreeze(state), trigger, env);
   deepFreeze(result.state);
   return result;
@@ -207,7 +207,7 @@ export function aState(overrides: StateOverrides = {}): JobState {
 }
 
 /** One pass: the state after `trigger` (a `jobStarted` resync by default) and the actions taken. */
-export function syncOnce(state: JobState, trigger: Trigger = { type: 'jobStarted' }, now = T0 + 1000): ReconcileResult {
+export function syncOnce(state: JobState, trigger: Trigger | Trigger[] = { type: 'jobStarted' }, now = T0 + 1000): ReconcileResult {
   return reconcileFrozen(state, trigger, { now, randomSuffix: counterSuffix() });
 }
 
@@ -239,7 +239,12 @@ export class Run {
   readonly actions: Action[] = [];
   private readonly suffix = counterSuffix();
 
-  constructor(job: StoredJob, settings: JobSettings = aSettings(), now = T0) {
+  constructor(
+    job: StoredJob,
+    settings: JobSettings = aSettings(),
+    now = T0,
+    private readonly envExtras: Pick<ReconcileEnv, 'maxRunningPods'> = {},
+  ) {
     this.now = now;
     this.state = initialState(job, settings, now);
     this.states.push(this.state);
@@ -248,7 +253,7 @@ export class Run {
   /** Feeds one event at the current (or given) time. */
   send(event: Trigger, at?: number): this {
     if (at !== undefined) this.now = at;
-    const result = reconcileFrozen(this.state, event, { now: this.now, randomSuffix: this.suffix });
+    const result = reconcileFrozen(this.state, event, { now: this.now, randomSuffix: this.suffix, ...this.envExtras });
     this.state = result.state;
     this.states.push(result.state);
     this.last = result.actions;
@@ -321,8 +326,8 @@ export class Run {
 /** Every Run created since the last `drainRuns()` (for the plain-JSON check in afterEach). */
 const runs: Run[] = [];
 
-export function aRun(job: StoredJob, settings?: JobSettings): Run {
-  const run = new Run(job, settings);
+export function aRun(job: StoredJob, settings?: JobSettings, envExtras: Pick<ReconcileEnv, 'maxRunningPods'> = {}): Run {
+  const run = new Run(job, settings, T0, envExtras);
   runs.push(run);
   return run.start();
 }
