@@ -1,12 +1,11 @@
 /**
  * What to do: the outputs of `reconcile`, carried out by the workflow shell (src/workflows/effects.ts).
  */
-import type { PodAttemptSpec } from '../k8s/pod-run.js';
-import type { EventRecord } from './state.js';
+import type { EventRecord, PodRecord } from './state.js';
 
 export type Action =
-  /** Schedule the pod attempt activity. */
-  | { type: 'startPod'; podName: string; input: PodAttemptSpec }
+  /** Run the pod attempt (a new pod record; `podAttemptSpec` turns it into what a worker runs). */
+  | { type: 'startPod'; pod: PodRecord }
   /** Cancel the pod attempt: SIGTERM, then SIGKILL after the grace period. */
   | { type: 'terminatePod'; podName: string; gracePeriodSeconds: number }
   /** Arm (or re-arm) a timer; when it fires the shell sends `timerFired`. */

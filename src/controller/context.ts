@@ -5,7 +5,7 @@
  */
 import type { Action } from './actions.js';
 import { ownPod } from './clone.js';
-import { podName, podRunInput, podUid, terminationGraceSeconds } from './pods.js';
+import { podName, podUid, terminationGraceSeconds } from './pods.js';
 import { MAX_EVENTS, type DeletionCause, type EventRecord, type JobState, type PodRecord } from './state.js';
 
 export interface ReconcileEnv {
@@ -110,7 +110,7 @@ export function createPod(ctx: Ctx, index: number | null): PodRecord {
     counted: null,
   };
   state.pods.push(pod);
-  ctx.actions.push({ type: 'startPod', podName: name, input: podRunInput(state, name) });
+  ctx.actions.push({ type: 'startPod', pod });
   recordEvent(ctx, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`);
   return pod;
 }

@@ -9,6 +9,6 @@ export { initialState, reconcile } from './reconcile.js';
 export { V1_MAX_RUNNING_PODS } from './state.js';
 export type { ReconcileEnv, ReconcileResult } from './reconcile.js';
 export { renderJob, renderPods, renderEvents, jobPhase } from './render.js';
-export { podRunInput } from './pods.js';
+export { podAttemptSpec, podRunInput } from './pods.js';
 export { assertNever } from './assert-never.js';
 export { NEXT_ATTEMPT_ANNOTATION } from '../k8s/types.js';

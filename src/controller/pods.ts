@@ -52,7 +52,7 @@ export function onlyReplaceFailedPods(state: JobState): boolean {
   return state.job.spec.podReplacementPolicy === 'Failed' || state.job.spec.podFailurePolicy !== undefined;
 }
 
-export function terminationGraceSeconds(state: JobState): number {
+export function terminationGraceSeconds(state: Pick<JobState, 'job'>): number {
   return state.job.spec.template.spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
 }
 
@@ -98,7 +98,7 @@ export function podUid(jobUid: string, name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function podLabels(state: JobState, p: PodRecord): Record<string, string> {
+export function podLabels(state: Pick<JobState, 'job'>, p: PodRecord): Record<string, string> {
   const { metadata, spec } = state.job;
   const labels: Record<string, string> = {
     ...(spec.template.metadata?.labels ?? {}),
@@ -111,7 +111,7 @@ export function podLabels(state: JobState, p: PodRecord): Record<string, string>
   return labels;
 }
 
-export function podAnnotations(state: JobState, p: PodRecord): Record<string, string> {
+export function podAnnotations(state: Pick<JobState, 'job'>, p: PodRecord): Record<string, string> {
   const annotations: Record<string, string> = { ...(state.job.spec.template.metadata?.annotations ?? {}) };
   if (p.index !== null) annotations[JOB_COMPLETION_INDEX_KEY] = String(p.index);
   if (p.indexFailureCount !== null) annotations[JOB_INDEX_FAILURE_COUNT_ANNOTATION] = String(p.indexFailureCount);
@@ -134,7 +134,7 @@ function withIndexEnv(c: Container): Container {
 }
 
 /** The pod spec: the template's, plus hostname and JOB_COMPLETION_INDEX for Indexed Jobs, plus nodeName. */
-export function podSpec(state: JobState, p: PodRecord): PodSpec {
+export function podSpec(state: Pick<JobState, 'job'>, p: PodRecord): PodSpec {
   const template = state.job.spec.template.spec;
   const spec: PodSpec = clone(template);
   if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = DEFAULT_TERMINATION_GRACE_SECONDS;
@@ -147,10 +147,19 @@ export function podSpec(state: JobState, p: PodRecord): PodSpec {
   return spec;
 }
 
-/** Everything the `runPod` activity needs for one attempt (carried by the `startPod` action). */
+/** Everything a worker needs to run the attempt `name` of the Job in `state`. */
 export function podRunInput(state: JobState, name: string): PodAttemptSpec {
   const p = state.pods.find((x) => x.name === name);
   if (!p) throw new Error(`podRunInput: unknown pod ${name}`);
+  return podAttemptSpec(state, p);
+}
+
+/**
+ * The attempt `p` of the Job as the worker runs it: the pod's metadata (as the Downward API sees
+ * it), its spec (the template plus the controller's additions) and the Job's timings. Pure, so the
+ * pod shards build the same spec from the pod record the Job sends them.
+ */
+export function podAttemptSpec(state: Pick<JobState, 'job' | 'settings'>, p: PodRecord): PodAttemptSpec {
   const { metadata } = state.job;
   return {
     namespace: metadata.namespace,

@@ -29,13 +29,48 @@ export interface PodAttemptSpec {
 
 /** Everything a worker needs to run one pod attempt: the pod, and where to report its progress. */
 export interface RunPodInput extends PodAttemptSpec {
-  /** The id of the workflow that runs the attempt, for its progress reports (`podStatus` signal). */
+  /** The id of the workflow that runs the attempt, for its progress reports. */
   workflowId: string;
+  /**
+   * How progress is reported: `podReports` (a pod shard: reports batched per worker, several pods
+   * per signal). Absent on attempts scheduled by the v1 Job shell, which takes one `podStatus`
+   * signal per report.
+   */
+  reports?: 'podReports';
 }
 
+/** A pod a worker may run or have run: what locates its data and identifies it. */
+export interface PodRef {
+  namespace: string;
+  jobUid: string;
+  podName: string;
+  podUid: string;
+}
+
+/** `watchPod`: re-attach to a pod on the worker that runs (or ran) it. */
+export interface WatchPodInput extends PodRef {
+  /** As for runPod: how often to heartbeat while the pod runs. */
+  heartbeatIntervalMs: number;
+}
+
+/** `terminatePod`: stop a pod's processes now (SIGTERM, SIGKILL once the grace period is over). */
+export interface TerminatePodInput extends PodRef {
+  gracePeriodSeconds: number;
+}
+
+/** Failure types of pod activities that are not pod outcomes (ApplicationFailure.type). */
+export const POD_FAILURE = {
+  /** The worker could not set the pod up (its data directory, a bad container name). */
+  setupFailed: 'PodSetupFailed',
+  /** The worker is shutting down and terminated the pod (a drained node). */
+  workerShutdown: 'WorkerShutdown',
+  /** `watchPod`: this worker neither runs nor ran the pod (it restarted since): the pod is lost. */
+  unknown: 'PodUnknown',
+} as const;
+
 /**
- * Progress of a running attempt, sent by the activity to the Job workflow as the `podStatus`
- * signal (Running, ready, OnFailure restarts). The final outcome is the activity's result.
+ * Progress of a running attempt (Running, ready, OnFailure restarts), sent by the worker to the
+ * workflow that runs it. The final outcome is the activity's result.
  */
 export interface PodStatusReport {
   podName: string;

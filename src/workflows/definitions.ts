@@ -5,16 +5,30 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import type { JobSettings, JobState, PropagationPolicy } from '../controller/index.js';
+import type { EventRecord, JobSettings, JobState, PodRecord, PropagationPolicy, Trigger } from '../controller/index.js';
 import type { PodStatusReport } from '../k8s/pod-run.js';
-import type { EventList, Job, PodList, StoredJob } from '../k8s/types.js';
+import type { EventList, Job, JobStatus, PodList, StoredJob } from '../k8s/types.js';
 
 export const JOB_WORKFLOW_TYPE = 'job';
+export const SHARD_WORKFLOW_TYPE = 'podShard';
 export const DEFAULT_TASK_QUEUE = 'kjob';
 
 /** One live workflow per Job name: `<namespace>/<name>`. */
 export function workflowIdFor(namespace: string, name: string): string {
   return `${namespace}/${name}`;
+}
+
+/** The Job's k-th pod shard: `<namespace>/<name>/pods-<k>` (Job names have no `/`). */
+export function shardIdFor(jobWorkflowId: string, shard: number): string {
+  return `${jobWorkflowId}/pods-${shard}`;
+}
+
+/**
+ * The task queue only the worker `nodeName` polls (Temporal's worker-specific task queue pattern):
+ * `<task queue>/<pid>@<host>`. Work that must reach the worker running a pod goes there.
+ */
+export function nodeTaskQueue(taskQueue: string, nodeName: string): string {
+  return `${taskQueue}/${nodeName}`;
 }
 
 export interface JobWorkflowInput {
@@ -46,8 +60,93 @@ export const suspendSignal = defineSignal<[]>('suspend');
 export const resumeSignal = defineSignal<[]>('resume');
 export const scaleSignal = defineSignal<[ScaleRequest]>('scale');
 
-/** Internal: a running pod attempt reports its progress to its Job. */
+/** Internal (v1 shell): a running pod attempt reports its progress to its Job, one report a signal. */
 export const podStatusSignal = defineSignal<[PodStatusReport]>('podStatus');
+
+// ---- Job ↔ pod shards (internal) ---------------------------------------------------------------
+
+/** Terminate a pod (it got a deletion timestamp at `at`). */
+export interface PodTermination {
+  podName: string;
+  gracePeriodSeconds: number;
+  at: number;
+}
+
+/** What the Job tells a shard in one workflow task. */
+export interface PodAssignment {
+  /** New pods to start (the controller's records; the shard builds the attempt with `podAttemptSpec`). */
+  start: PodRecord[];
+  /** The Job as stored, when it changed since the last assignment (labels/annotations a pod sees). */
+  job?: StoredJob;
+  terminate: PodTermination[];
+  /** Pods the Job no longer keeps (finished and forgotten, or deleted): unpublish them. */
+  remove: string[];
+  /** The Job was deleted: finish once no pod of this shard runs any more. */
+  close?: boolean;
+}
+
+/** The pod triggers a shard reports to its Job. */
+export type PodTrigger = Extract<Trigger, { type: 'podStatus' | 'podExited' | 'podNotStarted' | 'podLost' | 'podStartFailed' }>;
+
+/** What a shard tells its Job in one workflow task. */
+export interface ShardReport {
+  shard: number;
+  triggers: PodTrigger[];
+  /** The shard finished (after `close`): no pod of it runs. */
+  closed?: boolean;
+}
+
+export const assignPodsSignal = defineSignal<[PodAssignment]>('assignPods');
+/** Worker → shard: progress reports of several pods (batched per worker). */
+export const podReportsSignal = defineSignal<[PodStatusReport[]]>('podReports');
+export const shardReportSignal = defineSignal<[ShardReport]>('shardReport');
+
+export interface ShardWorkflowInput {
+  jobWorkflowId: string;
+  shard: number;
+  /** The Job as stored (its template is what the shard's pods run). */
+  job: StoredJob;
+  settings: JobSettings;
+  /** Carried over by continue-as-new (the shard's own state; see workflows/shard.ts). */
+  carried?: unknown;
+  /** Test hook: continue as new once the history has this many events. */
+  continueAsNewAfterEvents?: number;
+}
+
+// ---- published state (memo), read by the API without a worker ---------------------------------
+
+/** Memo keys of a Job workflow. Each is rewritten only when its value changed. */
+export const JOB_MEMO = {
+  /** The Job object without status (metadata as served, incl. deletion; the current spec). */
+  job: 'job',
+  status: 'status',
+  /** Kubernetes Events about the Job and its pods (EventRecord[], bounded). */
+  events: 'events',
+  /** Workflow ids of the Job's pod shards, in shard order. */
+  shards: 'shards',
+  /** The Job's resourceVersion: grows whenever anything published changes. */
+  rv: 'rv',
+} as const;
+
+export interface JobMemo {
+  job: Omit<Job, 'status'>;
+  status: JobStatus;
+  events: EventRecord[];
+  shards: string[];
+  rv: number;
+}
+
+/** Memo key of one pod on its shard; its value is a PublishedPod, or null once removed. */
+export function podMemoKey(podName: string): string {
+  return `pod/${podName}`;
+}
+
+export const POD_MEMO_PREFIX = 'pod/';
+
+/** A pod as its shard publishes it: the controller's record of it, with its resourceVersion. */
+export interface PublishedPod extends PodRecord {
+  rv: number;
+}
 
 /** The Job object (spec + status) exactly as `GET` serves it. */
 export const jobQuery = defineQuery<Job>('job');

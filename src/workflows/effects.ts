@@ -18,7 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { assertNever, type Action, type Trigger, type JobSettings } from '../controller/index.js';
+import { assertNever, podAttemptSpec, type Action, type JobState, type Trigger } from '../controller/index.js';
 import type { PodAttemptSpec } from '../k8s/pod-run.js';
 import { SA_PHASE } from './definitions.js';
 
@@ -54,7 +54,8 @@ export function podFailureEvent(podName: string, err: unknown): Trigger {
   return { type: 'podStartFailed', podName, message: cause instanceof Error ? cause.message : String(cause) };
 }
 
-export function createEffects(settings: JobSettings, emit: (trigger: Trigger) => void): Effects {
+export function createEffects(state: () => JobState, emit: (trigger: Trigger) => void): Effects {
+  const settings = state().settings;
   const pods = proxyActivities<Activities>({
     startToCloseTimeout: POD_START_TO_CLOSE_MS,
     heartbeatTimeout: settings.heartbeatTimeoutMs,
@@ -118,7 +119,7 @@ export function createEffects(settings: JobSettings, emit: (trigger: Trigger) =>
     for (const action of actions) {
       switch (action.type) {
         case 'startPod':
-          startPod(action.podName, action.input);
+          startPod(action.pod.name, podAttemptSpec(state(), action.pod));
           break;
         case 'terminatePod':
           podScopes.get(action.podName)?.cancel();

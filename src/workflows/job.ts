@@ -123,7 +123,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     return ++received;
   };
   const processedThrough = (seq: number) => condition(() => processed >= seq);
-  const effects = createEffects(state.settings, push);
+  const effects = createEffects(() => state, push);
 
   // Operator signals: usable from the API, the Temporal UI and `temporal workflow signal`.
   setHandler(suspendSignal, () => void push({ type: 'suspendRequested' }));

@@ -2,7 +2,7 @@
  * The objects the API serves (DESIGN.md "Objects"; job-semantics §5, job-semantics §7, job-semantics §18, job-semantics §19).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { podRunInput, renderEvents, renderJob, renderPods } from '../../src/controller/index.js';
+import { podAttemptSpec, podRunInput, renderEvents, renderJob, renderPods } from '../../src/controller/index.js';
 import { recordEvent, type Ctx } from '../../src/controller/context.js';
 import { podName } from '../../src/controller/pods.js';
 import { MAX_EVENTS } from '../../src/controller/state.js';
@@ -144,7 +144,7 @@ describe('podRunInput', () => {
       restartBackoffMaxMs: 400,
     });
     expect(input.spec.hostname).toBe('myjob-0');
-    expect(run.actionsOf('startPod', run.actions)[0]?.input).toEqual(input);
+    expect(podAttemptSpec(run.state, run.actionsOf('startPod', run.actions)[0]!.pod)).toEqual(input);
   });
 });
 

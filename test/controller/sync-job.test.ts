@@ -169,7 +169,7 @@ describe('one sync from a given state (TestControllerSyncJob)', () => {
     expect(status).toMatchObject({ active: want.active, succeeded: want.succeeded, failed: want.failed });
     if (want.ready !== undefined) expect(status.ready).toBe(want.ready);
     if (want.completedIndexes !== undefined) expect(status.completedIndexes).toBe(want.completedIndexes);
-    if (want.createdIndexes !== undefined) expect(created.map((a) => a.input.index)).toEqual(want.createdIndexes);
+    if (want.createdIndexes !== undefined) expect(created.map((a) => a.pod.index)).toEqual(want.createdIndexes);
     if (want.conditions !== undefined) {
       expect((status.conditions ?? []).filter((c) => c.status === 'True').map((c) => [c.type, c.reason])).toEqual(want.conditions);
     }
