@@ -10,6 +10,11 @@ export interface BenchContext {
   /** For the bare fan-out and reading histories only. */
   temporal: Client;
   temporalAddress: string;
+  /**
+   * How far before a phase's start its workflow runs are looked for: 0 when the dev server runs on
+   * this machine's clock, a little for a remote server whose clock may differ.
+   */
+  clockSlackMs: number;
   /** Peak RSS of kjob's process tree; null when kjob is not ours to watch. */
   rss: RssSampler | null;
   /** Short id in every Job name and label of this run, so runs never collide on one deployment. */

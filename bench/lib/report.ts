@@ -95,7 +95,7 @@ function listSection(l: ListResult | Failure): string {
   if (failed(l)) return `List: error: ${l.error}`;
   const errs = Object.keys(l.createErrors).length > 0 ? ` create errors ${JSON.stringify(l.createErrors)}` : '';
   return [
-    `List (${l.created}/${l.jobs} Jobs created in ${l.createSeconds} s, ${l.complete} Complete / ${l.failed} Failed, all finished after ${l.untilAllFinishedSeconds ?? '– (timed out)'} s${errs})`,
+    `List (${l.created}/${l.jobs} Jobs created in ${l.createSeconds} s, POST p50 ${l.createP50Ms} ms p99 ${l.createP99Ms} ms; ${l.complete} Complete / ${l.failed} Failed, all finished after ${l.untilAllFinishedSeconds ?? '– (timed out)'} s${errs})`,
     table(
       ['query', 'median ms', 'times ms', 'items'],
       [l.full, l.byLabel].map((t) => [t.query || '(all Jobs in the namespace)', t.medianMs, t.timesMs.join(' '), median(t.items)]),

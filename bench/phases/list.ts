@@ -4,7 +4,7 @@
  */
 import type { BenchContext } from '../lib/context.js';
 import { createJobRetrying, finishedCondition, type Job } from '../lib/kjob-client.js';
-import { mapLimit, median, round, sleep } from '../lib/stats.js';
+import { mapLimit, median, percentile, round, sleep } from '../lib/stats.js';
 
 export interface ListTiming {
   query: string;
@@ -21,6 +21,9 @@ export interface ListResult {
   createErrors: Record<string, number>;
   createRetries: number;
   createSeconds: number;
+  /** Response time of one POST (a create answers once the Job's workflow has started). */
+  createP50Ms: number | null;
+  createP99Ms: number | null;
   /** From the first create until a list showed every Job finished. */
   untilAllFinishedSeconds: number | null;
   complete: number;
@@ -90,6 +93,8 @@ export async function listPhase(ctx: BenchContext): Promise<ListResult> {
     createErrors,
     createRetries: created.reduce((a, c) => a + c.retries, 0),
     createSeconds: round(createSeconds, 2)!,
+    createP50Ms: round(percentile(created.map((c) => c.res.ms), 50)),
+    createP99Ms: round(percentile(created.map((c) => c.res.ms), 99)),
     untilAllFinishedSeconds: round(untilAllFinishedSeconds, 2),
     complete: finished.complete,
     failed: finished.failed,

@@ -33,8 +33,6 @@ export interface ThroughputRow {
   get?: GetUnderLoad | Failure;
 }
 
-/** Clocks of the benchmark and the Temporal server may differ a little; look back this far. */
-export const CLOCK_SLACK_MS = 2_000;
 const HISTORIES_TIMEOUT_MS = 300_000;
 
 function percentOf(kjob: KjobRun | Failure, bare: ThroughputResult | Failure): number | null {
@@ -55,7 +53,7 @@ export async function throughputForSize(ctx: BenchContext, size: Size, bareWorke
   const bare = failed(bareWorker) ? bareWorker : await attempt(ctx, 'bare fan-out', () => runBareFanOut(ctx.temporal, bareWorker, completions, parallelism));
 
   ctx.progress(`throughput ${size.label}: kjob`);
-  const since = new Date(Date.now() - CLOCK_SLACK_MS);
+  const since = new Date(Date.now() - ctx.clockSlackMs);
   ctx.rss?.mark();
   let get: GetUnderLoad | Failure | undefined;
   const during = withGetLoad
