@@ -5,6 +5,8 @@
 import { sleep } from './stats.js';
 
 export interface JobStatus {
+  startTime?: string;
+  completionTime?: string;
   active?: number;
   succeeded?: number;
   failed?: number;

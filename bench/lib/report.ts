@@ -64,7 +64,8 @@ function rateCell(r: { podsPerSecond: number } | Failure): string | number | nul
 function kjobCell(k: KjobRun | Failure): string {
   if (failed(k)) return `error: ${k.error.slice(0, 60)}`;
   const reason = k.reason ? ` (${k.reason})` : '';
-  return `${k.outcome}${reason} ${k.succeeded} ok / ${k.failed} failed in ${num(k.seconds)} s`;
+  const status = k.statusSeconds === null ? '' : ` (status: ${k.statusSeconds} s)`;
+  return `${k.outcome}${reason} ${k.succeeded} ok / ${k.failed} failed in ${num(k.seconds)} s${status}`;
 }
 
 function throughputSection(rows: ThroughputRow[]): string {

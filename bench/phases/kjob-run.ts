@@ -11,6 +11,11 @@ export interface KjobRun {
   outcome: string;
   reason: string | null;
   seconds: number;
+  /**
+   * completionTime − startTime from the Job's status (1 s resolution, Complete only): a cross-check
+   * of `seconds` that no slow GET can stretch.
+   */
+  statusSeconds: number | null;
   /** succeeded / seconds (C / elapsed when the Job completed). */
   podsPerSecond: number;
   succeeded: number;
@@ -33,5 +38,7 @@ export async function runKjobJob(ctx: BenchContext, size: Size, prefix: string, 
   await sideTask;
   const seconds = (wait.seenAt - t0) / 1000;
   const c = counts(wait.job);
-  return { name, outcome: wait.outcome, reason: wait.reason, seconds, podsPerSecond: c.succeeded / seconds, succeeded: c.succeeded, failed: c.failed, polls: wait.polls, pollErrors: wait.pollErrors };
+  const { startTime, completionTime } = wait.job?.status ?? {};
+  const statusSeconds = startTime && completionTime ? (Date.parse(completionTime) - Date.parse(startTime)) / 1000 : null;
+  return { name, outcome: wait.outcome, reason: wait.reason, seconds, statusSeconds, podsPerSecond: c.succeeded / seconds, succeeded: c.succeeded, failed: c.failed, polls: wait.polls, pollErrors: wait.pollErrors };
 }
