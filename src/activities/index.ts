@@ -3,7 +3,7 @@
  * directory, node name, logger, the status-report channel to the Job workflow) are passed in,
  * never read from globals.
  */
-import type { PodResult, RunPodInput } from '../k8s/pod-run.js';
+import type { PodResult, RunPodInput, TerminatePodInput, WatchPodInput } from '../k8s/pod-run.js';
 import type { ActivityDeps } from './deps.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import { InvalidPathComponentError, removeJobPodData } from '../storage/pod-files.js';
@@ -18,6 +18,8 @@ export interface RemovePodDataInput {
 
 export interface PodActivities {
   runPod(input: RunPodInput): Promise<PodResult>;
+  watchPod(input: WatchPodInput): Promise<PodResult>;
+  terminatePod(input: TerminatePodInput): Promise<void>;
   removePodData(input: RemovePodDataInput): Promise<void>;
 }
 

@@ -66,6 +66,8 @@ export const POD_FAILURE = {
   workerShutdown: 'WorkerShutdown',
   /** `watchPod`: this worker neither runs nor ran the pod (it restarted since): the pod is lost. */
   unknown: 'PodUnknown',
+  /** The pod was terminated before any of its processes started. */
+  notStarted: 'PodNotStarted',
 } as const;
 
 /**
