@@ -69,6 +69,24 @@ export default tseslint.config(
   },
   {
     files: ['src/api/**/*.ts'],
-    rules: restrict(['../workflows/job*', '../workflows/effects*', '../../workflows/job*', '../../workflows/effects*', '../controller/*', '../../controller/*', '../activities/*', '../../activities/*'], 'api/ talks to workflows only through workflows/definitions.ts and the gateway.'),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../workflows/*', '../../workflows/*', '!../workflows/definitions*', '!../../workflows/definitions*', '../activities/*', '../../activities/*'],
+              message: 'api/ talks to workflows only through workflows/definitions.ts and the gateway.',
+            },
+            {
+              // The API renders what workflows publish with the controller's own renderer.
+              group: ['../controller/*', '../../controller/*', '!../controller/render*', '!../../controller/render*'],
+              allowTypeImports: true,
+              message: 'api/ uses the controller only to render published records (controller/render.ts).',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -10,6 +10,7 @@ import {
   type JobCondition,
   type JobStatus,
   type KubeEvent,
+  type StoredJob,
   type OwnerReference,
   type Pod,
   type PodCondition,
@@ -19,7 +20,7 @@ import type { JobPhase } from './actions.js';
 import { clone } from './clone.js';
 import { hasTrueCondition } from './conditions.js';
 import { isIndexed, isTerminal, podAnnotations, podLabels, podSpec } from './pods.js';
-import type { JobState, PodRecord } from './state.js';
+import type { EventRecord, JobState, PodRecord } from './state.js';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -99,7 +100,7 @@ export function renderJob(state: JobState): Job {
   };
 }
 
-function ownerReference(state: JobState): OwnerReference {
+function ownerReference(state: Pick<JobState, 'job'>): OwnerReference {
   return {
     apiVersion: JOB_API_VERSION,
     kind: JOB_KIND,
@@ -126,7 +127,8 @@ function podConditions(p: PodRecord): PodCondition[] {
   return out;
 }
 
-function renderPod(state: JobState, p: PodRecord): Pod {
+/** One pod of the Job `state.job` as the API serves it (also from a record a pod shard published). */
+export function renderPod(state: Pick<JobState, 'job'>, p: PodRecord): Pod {
   const template = state.job.spec.template.spec;
   const metadata: Pod['metadata'] = {
     name: p.name,
@@ -159,25 +161,27 @@ export function renderPods(state: JobState): Pod[] {
 
 /** The Job's Events (source `job-controller`), oldest first. */
 export function renderEvents(state: JobState): KubeEvent[] {
-  const { metadata } = state.job;
-  return state.events.map((e) => {
-    const pod = e.involvedKind === 'Pod' ? state.pods.find((p) => p.name === e.involvedName) : undefined;
-    return {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: `${metadata.name}.${e.seq}`, namespace: metadata.namespace, creationTimestamp: iso(e.firstTimestamp) },
-      involvedObject:
-        e.involvedKind === 'Job'
-          ? { apiVersion: JOB_API_VERSION, kind: JOB_KIND, name: metadata.name, namespace: metadata.namespace, uid: metadata.uid }
-          : { apiVersion: 'v1', kind: 'Pod', name: e.involvedName, namespace: metadata.namespace, ...(pod ? { uid: pod.uid } : {}) },
-      reason: e.reason,
-      message: e.message,
-      type: e.type,
-      source: { component: 'job-controller' },
-      firstTimestamp: iso(e.firstTimestamp),
-      lastTimestamp: iso(e.lastTimestamp),
-      count: e.count,
-      reportingComponent: 'job-controller',
-    };
-  });
+  return state.events.map((e) => renderEvent(state.job, e, e.involvedKind === 'Pod' ? state.pods.find((p) => p.name === e.involvedName)?.uid : undefined));
+}
+
+/** One Event about the Job or one of its pods (`podUid` when the pod is still known). */
+export function renderEvent(job: StoredJob, e: EventRecord, podUid?: string): KubeEvent {
+  const { metadata } = job;
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${metadata.name}.${e.seq}`, namespace: metadata.namespace, creationTimestamp: iso(e.firstTimestamp) },
+    involvedObject:
+      e.involvedKind === 'Job'
+        ? { apiVersion: JOB_API_VERSION, kind: JOB_KIND, name: metadata.name, namespace: metadata.namespace, uid: metadata.uid }
+        : { apiVersion: 'v1', kind: 'Pod', name: e.involvedName, namespace: metadata.namespace, ...(podUid ? { uid: podUid } : {}) },
+    reason: e.reason,
+    message: e.message,
+    type: e.type,
+    source: { component: 'job-controller' },
+    firstTimestamp: iso(e.firstTimestamp),
+    lastTimestamp: iso(e.lastTimestamp),
+    count: e.count,
+    reportingComponent: 'job-controller',
+  };
 }
