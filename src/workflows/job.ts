@@ -33,7 +33,13 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     return ++received;
   };
 
-  const shards = createPodShards({ jobWorkflowId: workflowInfo().workflowId, carried: input.shards, state: () => state, push });
+  const shards = createPodShards({
+    jobWorkflowId: workflowInfo().workflowId,
+    continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+    carried: input.shards,
+    state: () => state,
+    push,
+  });
   const effects = createJobEffects({ state: () => state, shards, push });
   const publisher = createJobPublisher(input.published);
   registerJobHandlers({ state: () => state, push, processedThrough: (seq) => condition(() => processed >= seq), shards });

@@ -47,6 +47,8 @@ interface Shard {
 
 export interface PodShardsDeps {
   jobWorkflowId: string;
+  /** Test hook, passed on to the shards: continue as new at this history length. */
+  continueAsNewAfterEvents?: number;
   carried: PodShardsSnapshot | undefined;
   state: () => JobState;
   push: (trigger: Trigger) => void;
@@ -56,7 +58,7 @@ const emptyAssignment = (): PodAssignment => ({ start: [], terminate: [], remove
 const isEmpty = (a: PodAssignment) => a.start.length === 0 && a.terminate.length === 0 && a.remove.length === 0 && a.job === undefined;
 const ENDED: ReadonlySet<PodTrigger['type']> = new Set(['podExited', 'podLost', 'podNotStarted', 'podStartFailed']);
 
-export function createPodShards({ jobWorkflowId, carried, state, push }: PodShardsDeps): PodShards {
+export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carried, state, push }: PodShardsDeps): PodShards {
   const shards: Shard[] = (carried?.shards ?? []).map((s) => ({ ...s, live: new Set(s.live), pending: emptyAssignment(), closeSent: s.closed }));
   const podShard = new Map<string, number>(Object.entries(carried?.podShard ?? {}));
   let jobGeneration = carried?.jobGeneration ?? state().job.metadata.generation ?? 1;
@@ -91,6 +93,7 @@ export function createPodShards({ jobWorkflowId, carried, state, push }: PodShar
   const launch = (shard: Shard, assignment: PodAssignment) => {
     const { job, settings } = state();
     const input: ShardWorkflowInput = { jobWorkflowId, shard: shard.index, job, settings, initial: assignment };
+    if (continueAsNewAfterEvents !== undefined) input.continueAsNewAfterEvents = continueAsNewAfterEvents;
     shard.started = true;
     startChild(SHARD_WORKFLOW_TYPE, {
       workflowId: shard.id,
