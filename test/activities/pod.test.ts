@@ -50,16 +50,23 @@ function harness(options: HarnessOptions = {}) {
     warn: (msg) => logLines.push({ level: 'warn', msg }),
     error: (msg) => logLines.push({ level: 'error', msg }),
   };
+  const reportStatus =
+    options.reportStatus ??
+    (async (workflowId: string, report: PodStatusReport) => {
+      expect(workflowId).toMatch(/^default\//);
+      reports.push(report);
+    });
   const activities = createActivities({
     dataDir,
     nodeName: 'worker-1@test',
     log,
-    reportStatus:
-      options.reportStatus ??
-      (async (workflowId, report) => {
-        expect(workflowId).toMatch(/^default\//);
-        reports.push(report);
-      }),
+    reports: {
+      podStatus: async (workflowId, report) => {
+        await reportStatus(workflowId, report);
+        return 'delivered';
+      },
+      podReports: () => Promise.reject(new Error('these pods are v1 pods: one podStatus signal per report')),
+    },
   });
   const env = new MockActivityEnvironment();
   let heartbeats = 0;
@@ -86,6 +93,8 @@ function harness(options: HarnessOptions = {}) {
   };
 }
 
+const noReports = { podStatus: async () => 'delivered' as const, podReports: async () => 'delivered' as const };
+
 const sh = (name: string, script: string, extra: Partial<Container> = {}): Container => ({
   name,
   command: ['sh', '-c', script],
@@ -105,6 +114,23 @@ function pidGone(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** Live (non-zombie) processes of process group `pgid`, from /proc. */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp …: comm may hold spaces, so parse after the last ')'.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return members;
 }
 
 function readPid(file: string): number | null {
@@ -376,7 +402,14 @@ describe('runPod init containers and side-by-side containers', () => {
 
   it('when both containers run, then a report says the pod is ready', async () => {
     const h = harness();
-    const input = aRunPodInput({ containers: sideBySide(0, 0).map((c) => ({ ...c, command: ['sh', '-c', `${c.command?.[2]}; sleep 0.2`] })) });
+    // Both keep running together for a while (longer than the reporter's 50 ms flush interval:
+    // a pod that ends sooner sends no report at all, its result says everything).
+    const input = aRunPodInput({
+      containers: [
+        sh('a', 'touch a; while [ ! -e b ]; do sleep 0.01; done; sleep 0.3'),
+        sh('b', 'touch b; while [ ! -e a ]; do sleep 0.01; done; sleep 0.3'),
+      ],
+    });
     await h.run(input);
     expect(h.reports[0]).toMatchObject({ podName: input.podName, phase: 'Running', nodeName: 'worker-1@test' });
     expect(h.reports[0]?.startedAt).toBeGreaterThan(0);
@@ -389,9 +422,11 @@ describe('runPod restartPolicy OnFailure', () => {
     const h = harness();
     const input = aRunPodInput({
       spec: { restartPolicy: 'OnFailure' },
-      restartBackoffBaseMs: 20,
+      // Each state lasts longer than the reporter's 50 ms flush interval, so that each is reported
+      // (reports are coalesced: the newest per pod wins).
+      restartBackoffBaseMs: 200,
       restartBackoffMaxMs: 1000,
-      containers: [sh('main', 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; [ $n -ge 3 ] || exit 5')],
+      containers: [sh('main', 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; [ $n -ge 3 ] || exit 5; sleep 0.3')],
     });
     const started = Date.now();
     const result = await h.run(input);
@@ -400,12 +435,12 @@ describe('runPod restartPolicy OnFailure', () => {
     expect(status?.restartCount).toBe(2);
     expect(status?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(status?.lastState.terminated).toMatchObject({ exitCode: 5, reason: 'Error', message: 'run 2\n' });
-    // Crash-loop delays: 20 ms, then 40 ms, each announced as the kubelet words it.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(60);
+    // Crash-loop delays: 200 ms, then 400 ms, each announced as the kubelet words it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     const backoffs = h.reports.map((r) => r.containerStatuses[0]?.state.waiting?.message).filter(Boolean);
     expect(backoffs).toEqual([
-      `back-off 20ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
-      `back-off 40ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
+      `back-off 200ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
+      `back-off 400ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
     ]);
     // Each run has its own log; `previous` reads the one before the current.
     expect(await h.log(input)).toBe('run 3\n');
@@ -711,17 +746,23 @@ describe('runPod heartbeats and status reports', () => {
         delivered.push(report);
       },
     });
-    const r = await h.run(aRunPodInput({ containers: [sh('main', 'sleep 0.1')] }));
+    // Long enough for the retries (after 100 ms, then 200 ms) to happen while the pod runs.
+    const r = await h.run(aRunPodInput({ containers: [sh('main', 'sleep 1')] }));
     expect(r.phase).toBe('Succeeded');
     expect(delivered[0]).toMatchObject({ phase: 'Running', ready: true });
     expect(h.logLines.filter((l) => l.level === 'warn' && /retrying/.test(l.msg))).toHaveLength(2);
   });
 
-  it('when reporting always fails, then the failure is logged and the pod outcome is unaffected', async () => {
+  it('when reporting always fails, then the failure is logged, the pod outcome is unaffected and not delayed, and the report is dropped once the pod finished', async () => {
     const h = harness({ reportStatus: async () => Promise.reject(new Error('down')) });
-    const r = await h.run(aRunPodInput({ containers: [sh('main', 'exit 3')] }));
+    const input = aRunPodInput({ containers: [sh('main', 'sleep 0.4; exit 3')] });
+    const started = Date.now();
+    const r = await h.run(input);
+    // Reports are retried across outages but never hold a pod's outcome back (it used to wait up to 10 s).
+    expect(Date.now() - started).toBeLessThan(1500);
     expect(r.containerStatuses[0]?.state.terminated?.exitCode).toBe(3);
-    expect(h.logLines.some((l) => l.level === 'error' && l.msg === 'pod status report dropped')).toBe(true);
+    expect(h.logLines.some((l) => l.level === 'warn' && l.msg === 'pod status report failed, retrying')).toBe(true);
+    expect(h.logLines.some((l) => l.msg === 'pod status report dropped')).toBe(true);
   });
 });
 
@@ -758,7 +799,7 @@ describe('paths stay inside the data directory', () => {
     const h = harness();
     const notADir = path.join(h.dataDir, 'file');
     writeFileSync(notADir, '');
-    const activities = createActivities({ dataDir: notADir, nodeName: 'n', log: { debug() {}, info() {}, warn() {}, error() {} }, reportStatus: async () => undefined });
+    const activities = createActivities({ dataDir: notADir, nodeName: 'n', log: { debug() {}, info() {}, warn() {}, error() {} }, reports: noReports });
     const err = await runIn(new MockActivityEnvironment(), activities, aRunPodInput()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe('PodSetupFailed');
@@ -806,7 +847,7 @@ describe('removePodData', () => {
 });
 
 describe('orphan protection', () => {
-  it('when the worker is SIGKILLed, then its container process is killed by the watchdog', async () => {
+  it('when the worker is SIGKILLed, then the process group of its SIGTERM-ignoring pod is SIGKILLed at once, without a grace period', async () => {
     const dataDir = tempDir();
     const pidFile = path.join(dataDir, 'container.pid');
     const worker = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures', 'fake-worker.ts'), dataDir, pidFile], {
@@ -815,14 +856,21 @@ describe('orphan protection', () => {
     let stderr = '';
     worker.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
-      const pid = await poll(() => readPid(pidFile), (p) => p !== null, {
+      // The container's shell is its process group's leader: the group id is its pid.
+      const pgid = await poll(() => readPid(pidFile), (p) => p !== null, {
         what: `the fake worker's container to write its pid (worker stderr: ${stderr})`,
         timeoutMs: 15_000,
       });
-      expect(pidGone(pid!)).toBe(false);
+      expect(groupMembers(pgid!).length).toBeGreaterThanOrEqual(2); // sh and its `sleep 300`
+      const killedAt = Date.now();
       worker.kill('SIGKILL');
-      // The container ignores SIGTERM: the watchdog's SIGKILL after the 1 s grace period ends it.
-      await poll(() => pidGone(pid!), Boolean, { what: 'the orphaned container process to be gone', timeoutMs: 5000 });
+      // The pod's grace period is 30 s and it ignores SIGTERM: only an immediate SIGKILL ends it this soon.
+      await poll(() => groupMembers(pgid!), (members) => members.length === 0, {
+        what: 'every process of the orphaned pod to be gone',
+        timeoutMs: 2000,
+        intervalMs: 20,
+      });
+      console.log(`orphaned pod group gone ${Date.now() - killedAt} ms after its worker was SIGKILLed`);
     } finally {
       worker.kill('SIGKILL');
     }
