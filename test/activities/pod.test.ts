@@ -3,7 +3,7 @@
  * activity Context (heartbeats, cancellation); nothing below the activity is mocked.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { podWorkDir } from '../../src/storage/pod-files.js';
 import { readPodLog, type PodLogOptions } from '../../src/storage/pod-logs.js';
 import { poll } from '../support/poll.js';
 import { aRunPodInput, type PodInputOverrides } from './fixtures/builders.js';
+import { groupMembers, pidGone, readPid } from './fixtures/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dirs: string[] = [];
@@ -100,47 +101,6 @@ const sh = (name: string, script: string, extra: Partial<Container> = {}): Conta
   command: ['sh', '-c', script],
   ...extra,
 });
-
-function pidGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  // A killed process whose parent is gone may linger as a zombie until PID 1 reaps it: it is dead.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-/** Live (non-zombie) processes of process group `pgid`, from /proc. */
-function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid pgrp …: comm may hold spaces, so parse after the last ')'.
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return members;
-}
-
-function readPid(file: string): number | null {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : null;
-  } catch {
-    return null;
-  }
-}
 
 describe('runPod outcomes', () => {
   const NOT_EXECUTABLE = path.join(tempDir(), 'not-executable');
@@ -819,6 +779,34 @@ describe('runPod when the worker itself fails', () => {
     expect((err as ApplicationFailure).type).toBe('PodSetupFailed');
     // runPod only returns once every process it started is gone: `sleep 300` was terminated.
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('runPod when the disk is full', () => {
+  // ENOSPC, simulated: the container's log file is a symlink to /dev/full.
+  function fullDisk(h: ReturnType<typeof harness>, input: RunPodInput, container = 'main') {
+    const dir = path.join(h.dataDir, 'pods', input.namespace, input.jobUid, input.podName, 'logs', container);
+    mkdirSync(dir, { recursive: true });
+    symlinkSync('/dev/full', path.join(dir, '0.log'));
+  }
+
+  const cases = [
+    { name: 'when a failing pod cannot write its log, then its real exit code is reported with a message and a Warning', script: 'echo hello; exit 3', exitCode: 3, phase: 'Failed' },
+    { name: 'when a succeeding pod cannot write its log, then it still Succeeded, with the message and the Warning', script: 'echo hello', exitCode: 0, phase: 'Succeeded' },
+  ];
+  it.each(cases)('$name', async ({ script, exitCode, phase }) => {
+    const h = harness();
+    const input = aRunPodInput({ containers: [sh('main', script)] });
+    fullDisk(h, input);
+    const result = await h.run(input);
+    expect(result.phase).toBe(phase);
+    const terminated = result.containerStatuses[0]?.state.terminated;
+    expect(terminated?.exitCode).toBe(exitCode);
+    expect(terminated?.message).toMatch(/^kjob could not write the log of container "main" \(run 0\) on node worker-1@test: ENOSPC: no space left on device/);
+    expect(result.warnings).toEqual([
+      { reason: 'LogWriteFailed', message: expect.stringMatching(/^kjob could not write the log of container "main" \(run 0\) on node worker-1@test: ENOSPC/) },
+    ]);
+    expect(h.logLines).toContainEqual({ level: 'error', msg: 'container output could not be logged' });
   });
 });
 
