@@ -250,8 +250,10 @@ export class Pod {
         this.startedAt ??= at;
       },
       changed: () => this.maybeReport(),
+      // One warning per reason (the first): a crash-looping container on a full disk must not
+      // grow the result with every restart.
       warn: (reason, message) => {
-        if (!this.warnings.some((w) => w.reason === reason && w.message === message)) this.warnings.push({ reason, message });
+        if (!this.warnings.some((w) => w.reason === reason)) this.warnings.push({ reason, message });
       },
     };
   }

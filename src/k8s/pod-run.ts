@@ -109,7 +109,8 @@ export interface PodStatusReport {
 
 /**
  * The outcome of one pod attempt. A non-zero exit code is data, not an error. Returned also when
- * the attempt was cancelled (the processes were terminated): then `terminatedByRequest` is true.
+ * the pod was terminated on request (`terminatePod`, or a cancelled `runPod` / `watchPod`): then
+ * `terminatedByRequest` is true.
  */
 export interface PodResult {
   podName: string;

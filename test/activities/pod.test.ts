@@ -808,6 +808,21 @@ describe('runPod when the disk is full', () => {
     ]);
     expect(h.logLines).toContainEqual({ level: 'error', msg: 'container output could not be logged' });
   });
+
+  it('when a crash-looping container cannot write its logs, then the pod carries one LogWriteFailed warning, not one per restart', async () => {
+    const h = harness();
+    const input = aRunPodInput({
+      spec: { restartPolicy: 'OnFailure' },
+      containers: [sh('main', 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; [ $n -ge 3 ] || exit 1')],
+    });
+    const dir = path.join(h.dataDir, 'pods', input.namespace, input.jobUid, input.podName, 'logs', 'main');
+    mkdirSync(dir, { recursive: true });
+    for (const run of [0, 1, 2]) symlinkSync('/dev/full', path.join(dir, `${run}.log`));
+    const result = await h.run(input);
+    expect(result.containerStatuses[0]).toMatchObject({ restartCount: 2, state: { terminated: { exitCode: 0 } } });
+    expect(result.containerStatuses[0]?.lastState.terminated?.message).toContain('(run 1)');
+    expect(result.warnings?.map((w) => w.reason)).toEqual(['LogWriteFailed']);
+  });
 });
 
 describe('removePodData', () => {
