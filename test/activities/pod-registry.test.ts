@@ -3,7 +3,7 @@
  * processes. MockActivityEnvironment gives each activity call a real activity Context, so the
  * cancellation reasons are the ones the SDK passes (`CancelledFailure.message`).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,21 @@ describe('PodRegistry: one pod per uid', () => {
     const result = await rt.runPod(input).result;
     const recorded = JSON.parse(readFileSync(path.join(rt.podDir(input), 'outcome.json'), 'utf8'));
     expect(recorded).toEqual({ podUid: input.podUid, outcome: { kind: 'result', result } });
+  });
+});
+
+describe('when the outcome cannot be recorded', () => {
+  it('then the result is still handed over, with an OutcomeNotRecorded warning', async () => {
+    const rt = podRuntime();
+    const input = aRunPodInput({ containers: [sh('main', 'sleep 0.1')] });
+    const run = rt.runPod(input);
+    // The outcome's temporary file is written on a full disk (/dev/full: ENOSPC).
+    await poll(() => existsSync(rt.podDir(input)), Boolean, { what: 'the pod directory', timeoutMs: 5000 });
+    symlinkSync('/dev/full', path.join(rt.podDir(input), `outcome.json.tmp-${process.pid}`));
+    const result = await run.result;
+    expect(result.phase).toBe('Succeeded');
+    expect(result.warnings).toEqual([{ reason: 'OutcomeNotRecorded', message: expect.stringContaining('ENOSPC') }]);
+    expect(existsSync(path.join(rt.podDir(input), 'outcome.json'))).toBe(false);
   });
 });
 
