@@ -34,6 +34,7 @@ function tempDir(): string {
 
 interface HarnessOptions {
   reportStatus?: (workflowId: string, report: PodStatusReport) => Promise<void>;
+  reportFlushIntervalMs?: number;
 }
 
 /** MockActivityEnvironment.run cannot infer the result type from the function; state it once. */
@@ -68,6 +69,7 @@ function harness(options: HarnessOptions = {}) {
       },
       podReports: () => Promise.reject(new Error('these pods are v1 pods: one podStatus signal per report')),
     },
+    ...(options.reportFlushIntervalMs !== undefined ? { reportFlushIntervalMs: options.reportFlushIntervalMs } : {}),
   });
   const env = new MockActivityEnvironment();
   let heartbeats = 0;
@@ -379,7 +381,8 @@ describe('runPod init containers and side-by-side containers', () => {
 
 describe('runPod restartPolicy OnFailure', () => {
   it('when a container fails twice, then it is restarted in place with restartCount 2 and lastState', async () => {
-    const h = harness();
+    // Flushed every 10 ms, well inside each 200+ ms state, so that a busy machine still reports each.
+    const h = harness({ reportFlushIntervalMs: 10 });
     const input = aRunPodInput({
       spec: { restartPolicy: 'OnFailure' },
       // Each state lasts longer than the reporter's 50 ms flush interval, so that each is reported

@@ -94,7 +94,7 @@ describe('StatusReporter', () => {
     }
     await new Promise((r) => setTimeout(r, 100));
     // ~600 ms of reports at one flush per 50 ms: at most 13 signals, for hundreds of reports.
-    expect(n).toBeGreaterThan(100);
+    expect(n).toBeGreaterThan(50);
     expect(sent.length).toBeLessThanOrEqual(13);
     for (let i = 1; i < sent.length; i++) expect(sent[i]!.at - sent[i - 1]!.at).toBeGreaterThanOrEqual(45);
     reporter.close();
