@@ -24,6 +24,8 @@ export interface Config {
   podHeartbeatTimeoutSeconds: number;
   /** Pods one pod shard workflow runs at most (KJOB_PODS_PER_SHARD). */
   podsPerShard: number;
+  /** Pods one worker runs at once (KJOB_WORKER_MAX_PODS); more wait as Pending in the task queue. */
+  workerMaxPods: number;
   /** Largest accepted request body, bytes (KJOB_MAX_BODY_BYTES). */
   maxBodyBytes: number;
   /** When set, every route but /healthz and /readyz needs `Authorization: Bearer <token>`. */
@@ -110,6 +112,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     restartBackoffMaxSeconds,
     podHeartbeatTimeoutSeconds: seconds(env, 'KJOB_POD_HEARTBEAT_TIMEOUT_SECONDS', 30, 0.3, 86_400),
     podsPerShard: integer(env, 'KJOB_PODS_PER_SHARD', DEFAULT_PODS_PER_SHARD, 1, 500),
+    workerMaxPods: integer(env, 'KJOB_WORKER_MAX_PODS', 200, 1, 100_000),
     maxBodyBytes: integer(env, 'KJOB_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     apiToken: read(env, 'KJOB_API_TOKEN') ?? null,
     logLevel: logLevel as Config['logLevel'],

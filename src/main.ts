@@ -6,6 +6,7 @@
 import { startApiServer } from './api/server.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
+import { checkDataDir, DataDirError } from './storage/data-dir.js';
 import { findTemporalBinary } from './temporal/cli-binary.js';
 import { connectClient, connectNative } from './temporal/connection.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown(0));
 
   try {
+    // A worker that cannot work does not take work (nor should a dev server store its data there).
+    await checkDataDir(config.dataDir);
     let address = config.temporalAddress;
     let server: DevServer | null = null;
     if (!address) {
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
     if (server?.uiUrl) console.log(`Temporal UI: ${server.uiUrl}`);
     else console.log(`Temporal:    ${address} (namespace ${config.namespace})`);
   } catch (err) {
+    if (err instanceof DataDirError) console.error(`kjob: ${err.message}`);
     log.error('start failed', { error: err });
     await shutdown(1);
   }

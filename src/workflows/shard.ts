@@ -192,6 +192,8 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
           return end(name, { type: 'podLost', podName: name, message: `the worker running the pod shut down: ${cause.message}` });
         case POD_FAILURE.notStarted:
           return end(name, { type: 'podNotStarted', podName: name });
+        case POD_FAILURE.abandoned:
+          return end(name, { type: 'podLost', podName: name, message: `the worker ${node ?? ''} stopped the pod: nothing re-attached to it in time` });
         case POD_FAILURE.unknown:
           return end(name, { type: 'podLost', podName: name, message: `the worker ${node ?? ''} no longer knows the pod (it restarted)` });
         default:
