@@ -14,6 +14,11 @@ export const PUBLISHED_EVENTS = 50;
 export interface JobPublisher {
   publish(state: JobState, shardIds: string[]): void;
   snapshot(): PublishedSnapshot;
+  /**
+   * Everything published, for the next run's start: Temporal does not carry a memo across
+   * continue-as-new (search attributes it does carry).
+   */
+  memo(): Record<string, unknown>;
 }
 
 /** FNV-1a over a string, as a short hex key: enough to tell a changed value from an unchanged one. */
@@ -39,6 +44,7 @@ export function nextResourceVersion(previous: number, now: number): number {
 export function createJobPublisher(carried: PublishedSnapshot | undefined): JobPublisher {
   const hashes: Record<string, string> = { ...(carried?.hashes ?? {}) };
   let rv = carried?.rv ?? 0;
+  let last: Partial<JobMemo> = {};
 
   /** True (and remembered) when `value` differs from what `key` last published. */
   const changed = (key: string, value: unknown): boolean => {
@@ -51,6 +57,7 @@ export function createJobPublisher(carried: PublishedSnapshot | undefined): JobP
   const publish = (state: JobState, shardIds: string[]) => {
     const { status = {}, ...job } = renderJob(state);
     const memo: JobMemo = { job, status, events: state.events.slice(-PUBLISHED_EVENTS), shards: shardIds, rv };
+    last = memo;
     const update: Record<string, unknown> = {};
     for (const key of [JOB_MEMO.job, JOB_MEMO.status, JOB_MEMO.events, JOB_MEMO.shards] as const) {
       if (changed(key, memo[key])) update[key] = memo[key];
@@ -58,6 +65,7 @@ export function createJobPublisher(carried: PublishedSnapshot | undefined): JobP
     if (Object.keys(update).length > 0) {
       rv = nextResourceVersion(rv, Date.now());
       update[JOB_MEMO.rv] = rv;
+      last.rv = rv;
       upsertMemo(update);
     }
 
@@ -69,5 +77,5 @@ export function createJobPublisher(carried: PublishedSnapshot | undefined): JobP
     if (attributes.length > 0) upsertSearchAttributes(attributes);
   };
 
-  return { publish, snapshot: () => ({ hashes: { ...hashes }, rv }) };
+  return { publish, snapshot: () => ({ hashes: { ...hashes }, rv }), memo: () => ({ ...last }) };
 }

@@ -4,7 +4,7 @@
  * the shards, timers, events), publish what readers need, and continue as new when the history is
  * large. No Job logic lives here.
  */
-import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, makeContinueAsNewFunc, patched, workflowInfo } from '@temporalio/workflow';
 import { initialState, reconcile, type JobState, type Trigger } from '../controller/index.js';
 import { jobWorkflowInputProblem } from '../k8s/validate-messages.js';
 import type { JobWorkflowInput } from './definitions.js';
@@ -60,7 +60,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     if (!deleted && historyIsLarge(input)) {
       await condition(allHandlersFinished);
       if (inbox.length > 0) continue;
-      await continueAsNew<typeof job>({
+      await makeContinueAsNewFunc<typeof job>({ memo: publisher.memo() })({
         job: input.job,
         settings: state.settings,
         state,

@@ -18,7 +18,7 @@ import {
   TimeoutFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -361,7 +361,9 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
       if (hasWork()) continue;
       s.tombstones = [...tombstones];
       s.nodes = [...nodes];
-      await continueAsNew<typeof podShard>({ ...input, initial: undefined, carried: s });
+      // Temporal does not carry the memo over: the next run starts with every pod published.
+      const memo = Object.fromEntries(Object.values(s.pods).map((p) => [podMemoKey(p.record.name), { ...p.record, rv: p.rv }]));
+      await makeContinueAsNewFunc<typeof podShard>({ memo })({ ...input, initial: undefined, carried: s });
     }
   }
 

@@ -73,6 +73,12 @@ describe('pod shards', () => {
     const jobId = workflowIdFor('default', name);
     expect(await runsOf(jobId)).toBeGreaterThan(1);
     expect(await runsOf(shardIdFor(jobId, 0))).toBeGreaterThan(1);
+    // Temporal does not carry a memo across continue-as-new: the runs must hand theirs on.
+    const memo = (await memoOf(jobId)) as unknown as JobMemo;
+    expect(memo.status.succeeded).toBe(10);
+    expect(memo.shards.length).toBeGreaterThan(0);
+    const shardMemo = await memoOf(shardIdFor(jobId, 0));
+    expect(Object.keys(shardMemo).filter((k) => k.startsWith(POD_MEMO_PREFIX) && shardMemo[k] !== null).length).toBeGreaterThan(0);
   });
 
   it('publishes the Job (job, status, events, shards, rv) and every pod on its shard', async () => {
