@@ -90,7 +90,10 @@ interface ShardCarried {
 }
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
-/** A node that does not answer this many probes in a row has lost the pod. */
+/**
+ * A node that does not answer this many probes in a row (each waits a heartbeat timeout for the
+ * node to pick it up) has lost the pod: one heartbeat timeout to notice, three to be sure.
+ */
 const MAX_PROBES = 3;
 
 export async function podShard(input: ShardWorkflowInput): Promise<void> {
@@ -182,7 +185,9 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
   /** Maps a failed pod activity to what it means for the pod (probe the node on a timeout). */
   const failed = (name: string, err: unknown) => {
     const cause = err instanceof ActivityFailure ? err.cause : err;
-    const node = (err instanceof ActivityFailure ? err.identity : undefined) ?? s.pods[name]?.node ?? null;
+    // The node the pod reported from; else the worker that took the activity (an empty identity
+    // when Temporal does not know it).
+    const node = s.pods[name]?.node ?? ((err instanceof ActivityFailure && err.identity) || null);
     if (cause instanceof TimeoutFailure) return probe(name, node);
     if (cause instanceof CancelledFailure || isCancellation(err)) return end(name, { type: 'podNotStarted', podName: name });
     if (cause instanceof ApplicationFailure) {
@@ -210,8 +215,10 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
     const n = (probes.get(name) ?? 0) + 1;
     probes.set(name, n);
     if (node === null || n > MAX_PROBES) {
-      return end(name, { type: 'podLost', podName: name, message: `the worker ${node ?? '(unknown)'} running the pod did not answer for ${settings.heartbeatTimeoutMs / 1000}s; it is presumed lost` });
+      const silence = (settings.heartbeatTimeoutMs * (n > MAX_PROBES ? MAX_PROBES + 1 : 1)) / 1000;
+      return end(name, { type: 'podLost', podName: name, message: `the worker ${node ?? '(unknown)'} running the pod did not answer for ${silence}s` });
     }
+    log.info('pod activity timed out; asking its node', { pod: name, node, probe: n });
     p.node = node;
     p.attempt = 'probing';
     watch(name, node);
@@ -227,8 +234,9 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
         (result) => end(name, { type: 'podExited', result }),
         (err: unknown) => {
           const cause = err instanceof ActivityFailure ? err.cause : err;
-          // Not picked up in time: the node is gone.
-          if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') probe(name, null);
+          // Not picked up in time: the node is gone — or still reconnecting after an outage of
+          // Temporal's, so ask again (MAX_PROBES in all) before calling the pod lost.
+          if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') probe(name, node);
           else failed(name, err);
         },
       );
