@@ -8,7 +8,7 @@ export type { Action, JobPhase } from './actions.js';
 export { initialState, reconcile } from './reconcile.js';
 export { DEFAULT_PODS_PER_SHARD, V1_MAX_RUNNING_PODS } from './state.js';
 export type { ReconcileEnv, ReconcileResult } from './reconcile.js';
-export { renderJob, renderPods, renderEvents, jobPhase } from './render.js';
+export { renderJob, renderPods, renderEvents, jobPhase, nextAttemptTime } from './render.js';
 export { podAttemptSpec, podRunInput } from './pods.js';
 export { assertNever } from './assert-never.js';
 export { applyResult, applyStatusReport, failPod, markLost } from './pod-record.js';

@@ -29,6 +29,8 @@ export interface KjobWorkerOptions {
   identity?: string;
 }
 
+const NO_WORKFLOWS_WARNING = 'No workflows registered, not polling for workflow tasks';
+
 /**
  * Routes the Temporal SDK's own logs (worker state, workflow `log.*` calls through the replay-safe
  * sink) into kjob's JSON-lines logger. Call once per process, before creating connections.
@@ -42,6 +44,8 @@ export function installTemporalLogging(log: Logger, level: LogLevel = 'INFO'): v
         case 'ERROR':
           return sdk.error(entry.message, fields);
         case 'WARN':
+          // The node-queue worker runs activities only, by design: not worth a warning.
+          if (entry.message === NO_WORKFLOWS_WARNING) return sdk.debug(entry.message, fields);
           return sdk.warn(entry.message, fields);
         case 'INFO':
           return sdk.info(entry.message, fields);

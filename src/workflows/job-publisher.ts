@@ -4,9 +4,10 @@
  * attributes the Temporal UI filters on. At most one `upsertMemo` and one `upsertSearchAttributes`
  * per workflow task, carrying only the keys whose value changed (each is a history event).
  */
-import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { jobPhase, renderJob, type JobState } from '../controller/index.js';
 import { JOB_MEMO, SA_LABELS, SA_PHASE, labelSearchTerms, type JobMemo, type PublishedSnapshot } from './definitions.js';
+import { jobDetails } from './ui.js';
 
 /** The newest Events a Job publishes (the `events` query still has all the controller keeps). */
 export const PUBLISHED_EVENTS = 50;
@@ -63,6 +64,8 @@ export function createJobPublisher(carried: PublishedSnapshot | undefined): JobP
       if (changed(key, memo[key])) update[key] = memo[key];
     }
     if (Object.keys(update).length > 0) {
+      // The Temporal UI's view of the Job (workflow page, "current details"); not a history event.
+      setCurrentDetails(jobDetails(state));
       rv = nextResourceVersion(rv, Date.now());
       update[JOB_MEMO.rv] = rv;
       last.rv = rv;

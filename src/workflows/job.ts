@@ -4,8 +4,9 @@
  * the shards, timers, events), publish what readers need, and continue as new when the history is
  * large. No Job logic lives here.
  */
-import { allHandlersFinished, condition, makeContinueAsNewFunc, patched, workflowInfo } from '@temporalio/workflow';
-import { initialState, reconcile, type JobState, type Trigger } from '../controller/index.js';
+import { ApplicationFailure, allHandlersFinished, condition, makeContinueAsNewFunc, patched, workflowInfo } from '@temporalio/workflow';
+import { initialState, reconcile, renderJob, type JobState, type Trigger } from '../controller/index.js';
+import type { Job } from '../k8s/types.js';
 import { jobWorkflowInputProblem } from '../k8s/validate-messages.js';
 import type { JobWorkflowInput } from './definitions.js';
 import { invalidInput } from './failures.js';
@@ -19,7 +20,7 @@ import { jobV1 } from './v1/job.js';
 /** Jobs started before wave 2 ran their pods in the Job's own run; their histories take that path. */
 export const SHARDED_PODS_PATCH = 'kjob-v2-sharded-pods';
 
-export async function job(input: JobWorkflowInput): Promise<void> {
+export async function job(input: JobWorkflowInput): Promise<Job | void> {
   if (!patched(SHARDED_PODS_PATCH)) return jobV1(input);
   const problem = jobWorkflowInputProblem(input);
   if (problem !== null) throw invalidInput(problem);
@@ -70,8 +71,13 @@ export async function job(input: JobWorkflowInput): Promise<void> {
       });
     }
   }
-  // The Job is deleted and its shards have stopped their pods and removed their data.
+  // The Job is deleted and its shards have stopped their pods and removed their data. The run
+  // ends as the Job did, so the Temporal UI tells them apart: a failed Job's workflow fails, the
+  // others complete with the Job's last state as their result.
   await condition(allHandlersFinished);
+  const failed = state.conditions.find((c) => c.type === 'Failed' && c.status === 'True');
+  if (failed) throw ApplicationFailure.nonRetryable(`Job ${state.job.metadata.name} failed: ${failed.reason}: ${failed.message}`, `Job${failed.reason}`);
+  return renderJob(state);
 }
 
 function historyIsLarge(input: JobWorkflowInput): boolean {

@@ -18,6 +18,7 @@ import {
   type ShardReport,
   type ShardWorkflowInput,
 } from './definitions.js';
+import { shardSummary } from './ui.js';
 
 export interface PodShards {
   /** Places a new pod on a shard; it is sent with the next `flush`. */
@@ -100,6 +101,7 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
       args: [input],
       taskQueue: workflowInfo().taskQueue,
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: shardSummary(jobWorkflowId, shard.index),
     }).catch((err: unknown) => lose(shard, (err as Error).message));
   };
 

@@ -23,6 +23,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   workflowInfo,
@@ -52,6 +53,7 @@ import {
   type ShardWorkflowInput,
 } from './definitions.js';
 import { nextResourceVersion } from './job-publisher.js';
+import { podSummary, shardDetails } from './ui.js';
 
 /** Where a pod's attempt is, as far as the shard knows. */
 type AttemptState =
@@ -229,7 +231,7 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
     const p = s.pods[name];
     if (!p) return;
     onNode(node)
-      .watch({ ...ref(p), heartbeatIntervalMs: settings.heartbeatTimeoutMs / 3 })
+      .watch.executeWithOptions({ summary: `re-attach to ${podSummary(p.record)} on ${node}` }, [{ ...ref(p), heartbeatIntervalMs: settings.heartbeatTimeoutMs / 3 }])
       .then(
         (result) => end(name, { type: 'podExited', result }),
         (err: unknown) => {
@@ -250,7 +252,7 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
     const scope = new CancellationScope({ cancellable: true });
     scopes.set(pod.name, scope);
     const attempt = { ...podAttemptSpec({ job: s.job, settings }, pod), workflowId: info.workflowId, reports: 'podReports' as const };
-    scope.run(() => pods.runPod(attempt)).then(
+    scope.run(() => pods.runPod.executeWithOptions({ summary: podSummary(pod) }, [attempt])).then(
       (result: PodResult) => end(pod.name, { type: 'podExited', result }),
       (err: unknown) => failed(pod.name, err),
     );
@@ -341,6 +343,7 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
     dirty.clear();
     removed.clear();
     upsertMemo(memo);
+    setCurrentDetails(shardDetails(Object.values(s.pods).map((p) => p.record)));
   };
 
   // ---- the loop -------------------------------------------------------------------------------

@@ -99,6 +99,41 @@ describe('pod shards', () => {
   });
 });
 
+describe("the Temporal UI tells each Job's story", () => {
+  /** The Markdown a workflow shows as its current details (the SDK's metadata query). */
+  async function currentDetails(workflowId: string): Promise<string> {
+    const meta = (await stack.client.workflow.getHandle(workflowId).query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    return meta.currentDetails ?? '';
+  }
+
+  it("shows the Job's phase and counts, the shard's pods and how each ended, and a summary on every pod attempt", async () => {
+    const name = uniqueName('story');
+    const started = await startJob(stack, manifest(name, '[ $JOB_COMPLETION_INDEX = 0 ] || { sleep 1; exit 1; }', { completionMode: 'Indexed', completions: 2, parallelism: 2, backoffLimit: 0 }));
+    await started.waitForCondition('Failed');
+    const jobId = workflowIdFor('default', name);
+    const details = await poll(() => currentDetails(jobId), (d) => d.includes('**Failed**'), { what: 'Job details' });
+    expect(details).toContain('**Failed** (BackoffLimitExceeded)');
+    expect(details).toMatch(/1 failed/);
+    expect(details).toContain('| FailureTarget | True | BackoffLimitExceeded |');
+
+    const shardId = shardIdFor(jobId, 0);
+    const shard = stack.client.workflow.getHandle(shardId);
+    expect(await (await shard.describe()).staticSummary()).toBe(`Pods of Job ${jobId} (shard 0)`);
+    const shardDetails = await currentDetails(shardId);
+    expect(shardDetails).toMatch(new RegExp(`\\| ${name}-0-\\w{5} \\| 0 \\| Succeeded \\(exit 0\\) \\|`));
+    expect(shardDetails).toMatch(new RegExp(`\\| ${name}-1-\\w{5} \\| 1 \\| Failed \\(exit 1\\) \\|`));
+
+    const history = await shard.fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runPod')
+      .map((e) => JSON.parse(Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString('utf8')) as string)
+      .sort();
+    expect(summaries).toHaveLength(2);
+    expect(summaries[0]).toMatch(new RegExp(`^pod ${name}-0-\\w{5} · index 0$`));
+    expect(summaries[1]).toMatch(new RegExp(`^pod ${name}-1-\\w{5} · index 1$`));
+  });
+});
+
 describe('prompt termination at the default heartbeat timeout (30 s)', () => {
   let slow: TestStack;
   beforeAll(async () => {
