@@ -54,7 +54,11 @@ export function applyTrigger(ctx: Ctx, trigger: Trigger): void {
       return;
     case 'podExited': {
       const p = findLivePod(state, trigger.result.podName);
-      if (p) applyResult(p, trigger.result);
+      if (!p) return;
+      applyResult(p, trigger.result);
+      // The worker's own trouble with the pod (its log could not be written, …): said on the pod,
+      // as the kubelet reports node-side problems as Warning Events about the pod.
+      for (const w of trigger.result.warnings ?? []) recordEvent(ctx, 'Warning', w.reason, w.message, { kind: 'Pod', name: p.name });
       return;
     }
     case 'podNotStarted': {

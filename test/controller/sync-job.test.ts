@@ -218,3 +218,14 @@ describe('forgetting pods', () => {
     expect(actions.filter((a) => a.type === 'forgetPod')).toEqual([{ type: 'forgetPod', podName: 'fin' }]);
   });
 });
+
+describe("the worker's own trouble with a pod", () => {
+  it('becomes a Warning Event about the pod, and the pod still counts by its exit code', () => {
+    const state = aState({ job: aJob({ completions: 1 }), pods: [aPod({ name: 'p' })] });
+    const exited = podExited('p', 0);
+    if (exited.type === 'podExited') exited.result.warnings = [{ reason: 'LogWriteFailed', message: 'kjob could not write the log of container "main": ENOSPC' }];
+    const { state: after } = syncOnce(state, exited);
+    expect(after.events.find((e) => e.reason === 'LogWriteFailed')).toMatchObject({ type: 'Warning', involvedKind: 'Pod', involvedName: 'p', message: expect.stringContaining('ENOSPC') });
+    expect(renderJob(after).status).toMatchObject({ succeeded: 1, failed: 0 });
+  });
+});
