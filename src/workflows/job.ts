@@ -59,7 +59,7 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
     publisher.publish(state, shards.ids());
     if (deleted && shards.allClosed()) break;
     if (!deleted && historyIsLarge(input)) {
-      await condition(allHandlersFinished);
+      await condition(() => allHandlersFinished() && shards.idle());
       if (inbox.length > 0) continue;
       await makeContinueAsNewFunc<typeof job>({ memo: publisher.memo() })({
         job: input.job,

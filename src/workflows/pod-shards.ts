@@ -32,6 +32,11 @@ export interface PodShards {
   report(report: ShardReport): PodTrigger[];
   ids(): string[];
   allClosed(): boolean;
+  /**
+   * No child start or signal to a shard is in flight. A run must not continue as new before: a
+   * signal or child start still being delivered when its run closes can be dropped.
+   */
+  idle(): boolean;
   snapshot(): PodShardsSnapshot;
 }
 
@@ -63,6 +68,11 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
   const shards: Shard[] = (carried?.shards ?? []).map((s) => ({ ...s, live: new Set(s.live), pending: emptyAssignment(), closeSent: s.closed }));
   const podShard = new Map<string, number>(Object.entries(carried?.podShard ?? {}));
   let jobGeneration = carried?.jobGeneration ?? state().job.metadata.generation ?? 1;
+  let inFlight = 0;
+  const track = (p: Promise<unknown>) => {
+    inFlight++;
+    void p.finally(() => inFlight--);
+  };
   const capacity = () => state().settings.podsPerShard ?? DEFAULT_PODS_PER_SHARD;
 
   const shardOf = (podName: string): Shard | undefined => {
@@ -96,19 +106,22 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
     const input: ShardWorkflowInput = { jobWorkflowId, shard: shard.index, job, settings, initial: assignment };
     if (continueAsNewAfterEvents !== undefined) input.continueAsNewAfterEvents = continueAsNewAfterEvents;
     shard.started = true;
-    startChild(SHARD_WORKFLOW_TYPE, {
+    const started = startChild(SHARD_WORKFLOW_TYPE, {
       workflowId: shard.id,
       args: [input],
       taskQueue: workflowInfo().taskQueue,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: shardSummary(jobWorkflowId, shard.index),
     }).catch((err: unknown) => lose(shard, (err as Error).message));
+    track(started);
   };
 
   const send = (shard: Shard, assignment: PodAssignment) => {
-    getExternalWorkflowHandle(shard.id)
-      .signal(assignPodsSignal, assignment)
-      .catch((err: unknown) => lose(shard, (err as Error).message));
+    track(
+      getExternalWorkflowHandle(shard.id)
+        .signal(assignPodsSignal, assignment)
+        .catch((err: unknown) => lose(shard, (err as Error).message)),
+    );
   };
 
   return {
@@ -157,6 +170,7 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
     },
     ids: () => shards.map((s) => s.id),
     allClosed: () => shards.every((s) => s.closed),
+    idle: () => inFlight === 0,
     snapshot: () => ({
       shards: shards.map(({ id, index, started, closed, live }) => ({ id, index, started, closed, live: [...live] })),
       podShard: Object.fromEntries(podShard),
