@@ -151,7 +151,8 @@ function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -1)}a` : name;
 }
 
-function validateJobObjectMeta(meta: ObjectMeta): FieldError[] {
+/** ObjectMeta checks of a created object (ValidateObjectMeta), with kjob's DNS-label names. */
+export function validateJobObjectMeta(meta: ObjectMeta): FieldError[] {
   const p = path('metadata');
   const errs: FieldError[] = [];
   if (meta.generateName) {
@@ -501,9 +502,19 @@ function validateSuccessPolicy(spec: JobSpec, p: FieldPath): FieldError[] {
   return errs;
 }
 
-/** `validateJobSpec` in upstream order, with kjob's managedBy and manualSelector decisions. */
-function validateJobSpecFields(spec: JobSpec): FieldError[] {
-  const p = path('spec');
+export interface JobSpecFieldsOptions {
+  /**
+   * A CronJob's `jobTemplate.spec`: its manualSelector gets the template's own check
+   * (ValidateJobTemplateSpec) instead of kjob's Job rule.
+   */
+  template?: boolean;
+}
+
+/**
+ * `validateJobSpec` in upstream order, with kjob's managedBy and manualSelector decisions. `p` is
+ * the spec's path (`spec`, or `spec.jobTemplate.spec` for a CronJob).
+ */
+export function validateJobSpecFields(spec: JobSpec, p: FieldPath = path('spec'), options: JobSpecFieldsOptions = {}): FieldError[] {
   const errs: FieldError[] = [];
   const completions = spec.completions ?? undefined;
   if (spec.parallelism !== undefined) errs.push(...nonNegative(spec.parallelism, p.child('parallelism')));
@@ -520,7 +531,7 @@ function validateJobSpecFields(spec: JobSpec): FieldError[] {
     // kjob decision: kjob is the only controller here (job-semantics, decisions table and §22).
     errs.push(notSupported(p.child('managedBy'), spec.managedBy, [JOB_CONTROLLER_NAME]));
   }
-  if (spec.manualSelector === true) {
+  if (spec.manualSelector === true && !options.template) {
     errs.push(
       invalid(
         p.child('manualSelector'),
