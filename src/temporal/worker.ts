@@ -1,12 +1,14 @@
 /**
- * Builds kjob's Temporal worker: the Job workflows (bundled from src/workflows) and the pod
- * activities, on the configured task queue. Shared by worker.ts, `npm start` and the tests.
+ * Builds kjob's Temporal worker: the Job and CronJob workflows (bundled from src/workflows), the pod
+ * activities and the Schedule activities, on the configured task queue. Shared by worker.ts, `npm start`
+ * and the tests.
  */
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { createScheduleActivities } from '../activities/schedules.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { podStatusSignal, podsQuery } from '../workflows/definitions.js';
@@ -75,7 +77,8 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Work
     namespace: options.config.namespace,
     taskQueue: options.taskQueue ?? options.config.taskQueue,
     identity,
-    activities,
+    // Pod attempts, and the CronJob workflows' Temporal Schedule writes.
+    activities: { ...activities, ...createScheduleActivities({ client: options.client, log: log.child({ component: 'schedules' }) }) },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Pods are long-lived activities: allow many at once; each is a child process, not CPU here.
     maxConcurrentActivityTaskExecutions: 200,

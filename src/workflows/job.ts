@@ -11,6 +11,7 @@ import type { JobWorkflowInput } from './definitions.js';
 import { invalidInput } from './failures.js';
 import { createJobEffects } from './job-effects.js';
 import { registerJobHandlers } from './job-handlers.js';
+import { createOwnerNotifier } from './job-owner.js';
 import { createJobPublisher } from './job-publisher.js';
 import { createPodShards } from './pod-shards.js';
 import { randomSuffix } from './random-suffix.js';
@@ -42,6 +43,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
   });
   const effects = createJobEffects({ state: () => state, shards, push });
   const publisher = createJobPublisher(input.published);
+  const owner = createOwnerNotifier(input.state);
   registerJobHandlers({ state: () => state, push, processedThrough: (seq) => condition(() => processed >= seq), shards });
 
   // 1: drain what happened into one controller pass; 2: carry out its decisions; 3: publish.
@@ -56,8 +58,10 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     if (result.actions.some((a) => a.type === 'complete')) deleted = true;
     shards.flush(deleted);
     publisher.publish(state, shards.ids());
+    owner.notify(state);
     if (deleted && shards.allClosed()) break;
     if (!deleted && historyIsLarge(input)) {
+      await owner.settled();
       await condition(allHandlersFinished);
       if (inbox.length > 0) continue;
       await continueAsNew<typeof job>({
@@ -71,6 +75,7 @@ export async function job(input: JobWorkflowInput): Promise<void> {
     }
   }
   // The Job is deleted and its shards have stopped their pods and removed their data.
+  await owner.settled();
   await condition(allHandlersFinished);
 }
 
