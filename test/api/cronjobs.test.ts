@@ -76,8 +76,6 @@ async function create(manifest: Record<string, unknown>) {
 
 const get = (name: string) => api.request('GET', `${CRONJOBS}/${name}`);
 const schedule = (name: string) => stack.client.schedule.getHandle(cronJobScheduleIdFor(NS, name));
-const ownedJobs = async (cronJob: string) =>
-  ((await api.request('GET', JOBS)).json.items as any[]).filter((j) => j.metadata.ownerReferences?.[0]?.name === cronJob);
 
 async function waitFor(name: string, what: string, until: (cj: any) => boolean, timeoutMs = 30_000) {
   const res = await poll(() => get(name), (r) => r.status === 200 && until(r.json), { what: `${name}: ${what}`, timeoutMs });
