@@ -326,6 +326,23 @@ describe('kubectl', () => {
     expect(got.spec).toMatchObject({ schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure' } } } } });
   });
 
+  it('when kubectl describe cronjob, then it shows the schedule, the active Jobs and the CronJob Events', async () => {
+    const name = uniqueName('kdesc');
+    await create(cronJobManifest(name, { jobSpec: { completions: 1, suspend: true }, spec: { concurrencyPolicy: 'Forbid' } }));
+    const handle = stack.client.workflow.getHandle(`cronjob:${NS}/${name}`);
+    const minute = Math.floor(Date.now() / 60_000);
+    await handle.signal('scheduled', { scheduledTime: new Date((minute - 2) * 60_000).toISOString() });
+    await waitFor(name, 'an active Job', (c) => (c.status?.active ?? []).length === 1);
+    await handle.signal('scheduled', { scheduledTime: new Date((minute - 1) * 60_000).toISOString() });
+    await poll(() => api.request('GET', `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3D${name}`), (r) => r.json.items.some((e: any) => e.reason === 'JobAlreadyActive'), { what: 'JobAlreadyActive' });
+    const out = await kubectl('describe', 'cronjob', name);
+    expect(out).toMatch(/Schedule:\s+0 3 \* \* \*/);
+    expect(out).toMatch(/Concurrency Policy:\s+Forbid/);
+    expect(out).toContain(`${name}-${minute - 2}`);
+    expect(out).toMatch(/Normal\s+SuccessfulCreate/);
+    expect(out).toMatch(/Normal\s+JobAlreadyActive/);
+  });
+
   it('when kubectl delete cronjob, then it is gone', async () => {
     const name = uniqueName('kdel');
     await create(cronJobManifest(name));
