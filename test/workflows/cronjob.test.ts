@@ -130,6 +130,18 @@ describe('cronJob workflow', () => {
     await stack.client.workflow.getHandle(cronJobWorkflowIdFor(NS, name)).executeUpdate(deleteCronJobUpdate, { args: [{ propagationPolicy: 'Background' }] });
   });
 
+  it('when the Schedule is triggered by hand (Temporal UI "Trigger"), then a run starts now', async () => {
+    const name = uniqueName('trigger');
+    await start(aCronJob(name));
+    await poll(() => schedule(name).describe(), () => true, { what: 'the Schedule' });
+    const before = Date.now();
+    await schedule(name).trigger();
+    const c = await poll(() => cronJobOf(name), (x) => x.status?.lastScheduleTime !== undefined, { what: 'the triggered run' });
+    const at = Date.parse(c.status!.lastScheduleTime!);
+    expect(at).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
+    expect(await poll(() => jobOf(jobName(name, at)), (j) => j !== null, { what: 'the Job' })).not.toBeNull();
+  });
+
   it('when suspended by an update, then the Schedule is paused by the time the update answers', async () => {
     const name = uniqueName('pause');
     const cj = aCronJob(name);
