@@ -62,6 +62,7 @@ import {
   type JobSpec,
   type LabelSelector,
   type ObjectMeta,
+  type OwnerReference,
   type PodSpec,
   type PodTemplateSpec,
   type StoredJob,
@@ -172,6 +173,36 @@ export function validateJobObjectMeta(meta: ObjectMeta): FieldError[] {
   }
   errs.push(...validateLabels(meta.labels, p.child('labels')));
   errs.push(...validateAnnotations(meta.annotations, p.child('annotations')));
+  errs.push(...validateOwnerReferences(meta.ownerReferences ?? [], p.child('ownerReferences')));
+  return errs;
+}
+
+/**
+ * `ValidateOwnerReferences` (apimachinery ObjectMeta validation): every reference names apiVersion
+ * (with a version), kind, name and uid; at most one is the controller. Upstream reports these on
+ * the list's path, not per item. (A CronJob's Jobs, and `kubectl create job --from`, carry one.)
+ */
+export function validateOwnerReferences(refs: readonly OwnerReference[], p: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  let firstController = '';
+  for (const ref of refs) {
+    const slashes = ref.apiVersion.split('/').length - 1;
+    const version = slashes === 0 ? ref.apiVersion : slashes === 1 ? ref.apiVersion.slice(ref.apiVersion.indexOf('/') + 1) : '';
+    if (version === '') errs.push(invalid(p.child('apiVersion'), ref.apiVersion, 'version must not be empty'));
+    if (ref.kind === '') errs.push(invalid(p.child('kind'), ref.kind, 'must not be empty'));
+    if (ref.name === '') errs.push(invalid(p.child('name'), ref.name, 'must not be empty'));
+    if (ref.uid === '') errs.push(invalid(p.child('uid'), ref.uid, 'must not be empty'));
+    if (ref.controller === true) {
+      const current = `${ref.kind}/${ref.name}`;
+      if (firstController !== '') {
+        errs.push(
+          invalid(p, refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`),
+        );
+      } else {
+        firstController = current;
+      }
+    }
+  }
   return errs;
 }
 
