@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cronJobScheduleIdFor } from '../../src/workflows/definitions.js';
+import { cronJobScheduleIdFor, cronJobScheduledSignal, cronJobWorkflowIdFor } from '../../src/workflows/definitions.js';
 import { startTestApi, uniqueName, type TestApi } from '../support/api-env.js';
 import { poll } from '../support/poll.js';
 import { startTestStack, type TestStack } from '../support/temporal-env.js';
@@ -227,7 +227,7 @@ describe('DELETE /apis/batch/v1/namespaces/{ns}/cronjobs/{name}', () => {
     const name = uniqueName(prefix);
     const cj = await create(cronJobManifest(name, { jobSpec: { completions: 1, suspend: true } }));
     const at = (Math.floor(Date.now() / 60_000) - 1) * 60_000;
-    await stack.client.workflow.getHandle(`cronjob:${NS}/${name}`).signal('scheduled', { scheduledTime: new Date(at).toISOString() });
+    await stack.client.workflow.getHandle(cronJobWorkflowIdFor(NS, name)).signal(cronJobScheduledSignal, { scheduledTime: new Date(at).toISOString() });
     const withJob = await waitFor(name, 'an active Job', (c) => (c.status?.active ?? []).length === 1);
     expect(withJob.status.active[0]).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', namespace: NS, name: `${name}-${at / 60_000}` });
     return { name, cj, job: withJob.status.active[0].name as string };
@@ -329,11 +329,11 @@ describe('kubectl', () => {
   it('when kubectl describe cronjob, then it shows the schedule, the active Jobs and the CronJob Events', async () => {
     const name = uniqueName('kdesc');
     await create(cronJobManifest(name, { jobSpec: { completions: 1, suspend: true }, spec: { concurrencyPolicy: 'Forbid' } }));
-    const handle = stack.client.workflow.getHandle(`cronjob:${NS}/${name}`);
+    const handle = stack.client.workflow.getHandle(cronJobWorkflowIdFor(NS, name));
     const minute = Math.floor(Date.now() / 60_000);
-    await handle.signal('scheduled', { scheduledTime: new Date((minute - 2) * 60_000).toISOString() });
+    await handle.signal(cronJobScheduledSignal, { scheduledTime: new Date((minute - 2) * 60_000).toISOString() });
     await waitFor(name, 'an active Job', (c) => (c.status?.active ?? []).length === 1);
-    await handle.signal('scheduled', { scheduledTime: new Date((minute - 1) * 60_000).toISOString() });
+    await handle.signal(cronJobScheduledSignal, { scheduledTime: new Date((minute - 1) * 60_000).toISOString() });
     await poll(() => api.request('GET', `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3D${name}`), (r) => r.json.items.some((e: any) => e.reason === 'JobAlreadyActive'), { what: 'JobAlreadyActive' });
     const out = await kubectl('describe', 'cronjob', name);
     expect(out).toMatch(/Schedule:\s+0 3 \* \* \*/);

@@ -76,8 +76,11 @@ const jobOf = (name: string): Promise<Job | null> =>
     .catch(() => null);
 const tell = (name: string, at: number) => stack.client.workflow.getHandle(cronJobWorkflowIdFor(NS, name)).signal(cronJobScheduledSignal, { scheduledTime: new Date(at).toISOString() });
 const jobName = (cj: string, at: number) => `${cj}-${Math.floor(at / MIN)}`;
-/** Distinct whole minutes in the recent past (each a different Job name). */
-const minutesAgo = (k: number) => (Math.floor(Date.now() / MIN) - k) * MIN;
+/** Distinct whole minutes in the recent past (each a different Job name), fixed when a test starts. */
+function recentMinutes(): (k: number) => number {
+  const now = Math.floor(Date.now() / MIN);
+  return (k) => (now - k) * MIN;
+}
 
 async function eventReasons(name: string): Promise<string[]> {
   const list = await stack.client.workflow.getHandle(cronJobWorkflowIdFor(NS, name)).query(eventsQuery);
@@ -156,6 +159,7 @@ describe('cronJob workflow', () => {
 
   it('when a Job is active and concurrencyPolicy is Forbid, then a due time is skipped (JobAlreadyActive); with Replace the active Job is deleted', async () => {
     const name = uniqueName('forbid');
+    const minutesAgo = recentMinutes();
     const cj = aCronJob(name, { concurrencyPolicy: 'Forbid' }, { suspend: true });
     await start(cj);
     await tell(name, minutesAgo(3));
@@ -175,6 +179,7 @@ describe('cronJob workflow', () => {
 
   it('when more Jobs finish than successfulJobsHistoryLimit keeps, then the oldest are deleted', async () => {
     const name = uniqueName('hist');
+    const minutesAgo = recentMinutes();
     await start(aCronJob(name, { successfulJobsHistoryLimit: 1 }));
     for (const k of [4, 3, 2]) {
       await tell(name, minutesAgo(k));
@@ -189,6 +194,7 @@ describe('cronJob workflow', () => {
 
   it('when deleted (Background), then its Jobs and its Schedule are deleted and the workflow ends', async () => {
     const name = uniqueName('del');
+    const minutesAgo = recentMinutes();
     await start(aCronJob(name, {}, { suspend: true }));
     await tell(name, minutesAgo(1));
     await poll(() => cronJobOf(name), (c) => (c.status?.active ?? []).length === 1, { what: 'an active Job' });
@@ -202,12 +208,20 @@ describe('cronJob workflow', () => {
 
   it('when its history is large, then it continues as new and keeps its Jobs and Schedule', async () => {
     const name = uniqueName('can');
+    const minutesAgo = recentMinutes();
     const handle = await start(aCronJob(name), { continueAsNewAfterEvents: 40 });
-    for (const k of [6, 5, 4, 3, 2]) await tell(name, minutesAgo(k));
-    const c = await poll(() => cronJobOf(name), (x) => x.status?.lastScheduleTime === new Date(minutesAgo(2)).toISOString().replace('.000', ''), { what: 'the last due time' });
-    expect(c.status?.lastSuccessfulTime).toBeDefined();
-    const desc = await handle.describe();
-    expect(desc.runId).not.toBe(handle.firstExecutionRunId);
+    // One due time at a time (due times arriving together are coalesced into one run).
+    for (const k of [6, 5, 4, 3, 2]) {
+      await tell(name, minutesAgo(k));
+      const at = new Date(minutesAgo(k)).toISOString().replace('.000', '');
+      await poll(() => cronJobOf(name), (x) => x.status?.lastScheduleTime === at && (x.status.active ?? []).length === 0, { what: `run ${k} finished` });
+    }
+    await poll(() => handle.describe(), (d) => d.runId !== handle.firstExecutionRunId, { what: 'a continued run' });
+    // The continued run carries on: a next due time starts a Job; the history limit (3) still holds.
+    await tell(name, minutesAgo(1));
+    const after = new Date(minutesAgo(1)).toISOString().replace('.000', '');
+    await poll(() => cronJobOf(name), (x) => x.status?.lastScheduleTime === after, { what: 'a run after continue-as-new' });
+    await poll(() => Promise.all([6, 5, 4].map((k) => jobOf(jobName(name, minutesAgo(k))))), (jobs) => jobs.every((j) => j === null), { what: 'the oldest Jobs deleted' });
     expect((await schedule(name).describe()).state.paused).toBe(false);
   });
 });
