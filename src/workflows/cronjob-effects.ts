@@ -11,6 +11,7 @@ import {
   getExternalWorkflowHandle,
   log,
   proxyActivities,
+  rootCause,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -80,13 +81,19 @@ export function createCronJobEffects({ state, push }: CronJobEffectsDeps): CronJ
     track(
       syncCronJobSchedule({ scheduleId, options: action.options, taskQueue: workflowInfo().taskQueue, tick: { cronJobWorkflowId } }).then(
         () => push({ type: 'scheduleSynced', key: action.key }),
-        (err: unknown) => push({ type: 'scheduleSyncFailed', key: action.key, message: (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message }),
+        (err: unknown) => push({ type: 'scheduleSyncFailed', key: action.key, message: rootCause(err) ?? String(err) }),
       ),
     );
   };
 
   const deleteSchedule = () => {
-    track(deleteCronJobSchedule({ scheduleId: ids().scheduleId }).then(() => push({ type: 'scheduleDeleted' })));
+    // Retried until it succeeds (a missing Schedule counts as deleted); only cancellation ends it otherwise.
+    track(
+      deleteCronJobSchedule({ scheduleId: ids().scheduleId }).then(
+        () => push({ type: 'scheduleDeleted' }),
+        (err: unknown) => log.warn('schedule not deleted', { error: rootCause(err) }),
+      ),
+    );
   };
 
   const run = (actions: readonly CronJobAction[]) => {
