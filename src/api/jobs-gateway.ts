@@ -18,7 +18,6 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import { jobSettingsFrom, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { EventList, Job, PodList, StoredJob } from '../k8s/types.js';
@@ -29,16 +28,13 @@ import {
   deletePodUpdate,
   eventsQuery,
   JOB_WORKFLOW_TYPE,
-  labelSearchTerms,
   jobQuery,
+  jobWorkflowStart,
   podsQuery,
-  SA_LABELS,
   SA_NAME,
   SA_NAMESPACE,
-  SA_PHASE,
   updateJobUpdate,
   workflowIdFor,
-  type JobWorkflowInput,
 } from '../workflows/definitions.js';
 
 import { isDnsLabel, isDnsSubdomain } from './params.js';
@@ -216,24 +212,19 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
 
   async function create(job: StoredJob): Promise<Job> {
     const { namespace, name } = job.metadata;
-    const input: JobWorkflowInput = { job, settings: jobSettingsFrom(config) };
-    const searchAttributes: SearchAttributePair[] = [
-      { key: SA_NAMESPACE, value: namespace },
-      { key: SA_NAME, value: name },
-      { key: SA_PHASE, value: 'Pending' },
-      { key: SA_LABELS, value: labelSearchTerms(job.metadata.labels) },
-    ];
+    // The same start a CronJob makes for its Jobs (definitions.ts).
+    const start = jobWorkflowStart(job, jobSettingsFrom(config));
     try {
       await call(JOBS, name, () =>
         client.workflow.start(JOB_WORKFLOW_TYPE, {
-          workflowId: workflowIdFor(namespace, name),
+          workflowId: start.workflowId,
           taskQueue: config.taskQueue,
-          args: [input],
+          args: start.args,
           // A deleted Job's name is free again once its workflow has ended (Kubernetes frees the
           // name when the object is removed); a live workflow with the id means the Job exists.
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
-          typedSearchAttributes: searchAttributes,
+          typedSearchAttributes: start.typedSearchAttributes,
         }),
       );
     } catch (err) {

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { connectClient } from '../temporal/connection.js';
 import { createApp } from './app.js';
+import { createCronJobsGateway } from './cronjobs-gateway.js';
 import { createJobsGateway, type GatewayOptions } from './jobs-gateway.js';
 
 export interface ApiServer {
@@ -32,7 +33,8 @@ const CLOSE_GRACE_MS = 5_000;
 
 export async function startApiServer({ config, client, log, gateway }: StartApiOptions): Promise<ApiServer> {
   const jobs = createJobsGateway({ config, client, log, ...gateway });
-  const app = createApp({ config, jobs, log });
+  const cronJobs = createCronJobsGateway({ config, client, log, ...(gateway?.queryTimeoutMs !== undefined ? { queryTimeoutMs: gateway.queryTimeoutMs } : {}) });
+  const app = createApp({ config, jobs, cronJobs, log });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);

@@ -12,6 +12,7 @@ import type { EventList, PodList } from '../k8s/types.js';
 import { deleteRequestErrors, gracePeriodErrors, jobUpdateShapeErrors } from '../k8s/validate-messages.js';
 import { validateScale } from '../k8s/validate.js';
 import {
+  deleteJobSignal,
   deleteJobUpdate,
   deletePodUpdate,
   deletedQuery,
@@ -50,6 +51,16 @@ export function registerJobHandlers({ state, push, processedThrough, shards }: J
     // A signal cannot answer: a bad value is logged and the Job is left unchanged.
     if (errors.length > 0) return log.warn('ignored invalid scale signal', { errors: errors.map(formatFieldError) });
     push({ type: 'scaleRequested', parallelism: parallelism as number });
+  });
+  // A CronJob deletes its Jobs with this signal (workflows cannot send updates): the delete
+  // update's checks, and a uid precondition so a Job recreated under the name is left alone.
+  setHandler(deleteJobSignal, (request) => {
+    if (state().deletion) return;
+    const uid = (request as { uid?: unknown } | undefined)?.uid;
+    if (uid !== undefined && uid !== job().metadata.uid) return log.info('ignored deleteJob signal for another uid', { uid });
+    const errors = deleteRequestErrors(request);
+    if (errors.length > 0) return log.warn('ignored invalid deleteJob signal', { errors: errors.map(formatFieldError) });
+    push({ type: 'jobDeleteRequested', propagationPolicy: request.propagationPolicy });
   });
   setHandler(shardReportSignal, (report) => {
     for (const trigger of shards.report(report)) push(trigger);

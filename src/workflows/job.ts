@@ -12,6 +12,7 @@ import type { JobWorkflowInput } from './definitions.js';
 import { invalidInput } from './failures.js';
 import { createJobEffects } from './job-effects.js';
 import { registerJobHandlers } from './job-handlers.js';
+import { createOwnerNotifier } from './job-owner.js';
 import { createJobPublisher } from './job-publisher.js';
 import { createPodShards } from './pod-shards.js';
 import { randomSuffix } from './random-suffix.js';
@@ -43,6 +44,7 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
   });
   const effects = createJobEffects({ state: () => state, shards, push });
   const publisher = createJobPublisher(input.published);
+  const owner = createOwnerNotifier(input.state);
   registerJobHandlers({ state: () => state, push, processedThrough: (seq) => condition(() => processed >= seq), shards });
 
   // 1: drain what happened into one controller pass; 2: carry out its decisions; 3: publish.
@@ -57,8 +59,10 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
     if (result.actions.some((a) => a.type === 'complete')) deleted = true;
     shards.flush(deleted);
     publisher.publish(state, shards.ids());
+    owner.notify(state);
     if (deleted && shards.allClosed()) break;
     if (!deleted && historyIsLarge(input)) {
+      await owner.settled();
       await condition(() => allHandlersFinished() && shards.idle());
       if (inbox.length > 0) continue;
       await makeContinueAsNewFunc<typeof job>({ memo: publisher.memo() })({
@@ -74,6 +78,7 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
   // The Job is deleted and its shards have stopped their pods and removed their data. The run
   // ends as the Job did, so the Temporal UI tells them apart: a failed Job's workflow fails, the
   // others complete with the Job's last state as their result.
+  await owner.settled();
   await condition(allHandlersFinished);
   const failed = state.conditions.find((c) => c.type === 'Failed' && c.status === 'True');
   if (failed) throw ApplicationFailure.nonRetryable(`Job ${state.job.metadata.name} failed: ${failed.reason}: ${failed.message}`, `Job${failed.reason}`);

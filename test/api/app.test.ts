@@ -6,10 +6,18 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
+import type { CronJobsGateway } from '../../src/api/cronjobs-gateway.js';
 import type { JobsGateway } from '../../src/api/jobs-gateway.js';
 import { NotFound, JOBS } from '../../src/api/status.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+
+/** CronJob routes are not under test here: every call fails loudly. */
+const unusedCronJobs = new Proxy({} as CronJobsGateway, {
+  get: (_t, prop) => () => {
+    throw new Error(`cronJobs.${String(prop)} must not be called here`);
+  },
+});
 
 const lines: Array<Record<string, unknown>> = [];
 const log = createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
@@ -33,7 +41,7 @@ let server: ReturnType<ReturnType<typeof createApp>['listen']>;
 let base: string;
 
 beforeAll(async () => {
-  const app = createApp({ config: loadConfig({}), jobs: gateway, log });
+  const app = createApp({ config: loadConfig({}), jobs: gateway, cronJobs: unusedCronJobs, log });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
