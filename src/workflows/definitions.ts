@@ -58,6 +58,8 @@ export interface PodShardsSnapshot {
   podShard: Record<string, number>;
   /** The Job (as stored) the shards were last told about: its generation. */
   jobGeneration: number;
+  /** The pod runner of the Job's own pods (shard 0; see workflows/pod-runner.ts). */
+  own?: unknown;
 }
 
 /** Hashes of the memo values a Job last published, and its resourceVersion. */

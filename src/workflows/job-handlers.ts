@@ -9,7 +9,7 @@ import { renderEvents, renderJob, renderPods, type JobState, type Trigger } from
 import { formatFieldError } from '../k8s/field-errors.js';
 import { validateUpdate } from '../k8s/job-strategy.js';
 import type { EventList, PodList } from '../k8s/types.js';
-import { deleteRequestErrors, gracePeriodErrors, jobUpdateShapeErrors } from '../k8s/validate-messages.js';
+import { deleteRequestErrors, gracePeriodErrors, isPodStatusReport, jobUpdateShapeErrors } from '../k8s/validate-messages.js';
 import { validateScale } from '../k8s/validate.js';
 import {
   deleteJobSignal,
@@ -18,6 +18,7 @@ import {
   deletedQuery,
   eventsQuery,
   jobQuery,
+  podReportsSignal,
   podsQuery,
   resumeSignal,
   scaleSignal,
@@ -65,6 +66,8 @@ export function registerJobHandlers({ state, push, processedThrough, shards }: J
   setHandler(shardReportSignal, (report) => {
     for (const trigger of shards.report(report)) push(trigger);
   });
+  // Progress of the pods the Job runs itself (its first slice), from their workers.
+  setHandler(podReportsSignal, (batch) => shards.reportOwn((Array.isArray(batch) ? batch : []).filter(isPodStatusReport)));
 
   setHandler(jobQuery, () => renderJob(state()));
   setHandler(podsQuery, () => podList());

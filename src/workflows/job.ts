@@ -16,6 +16,7 @@ import { createOwnerNotifier } from './job-owner.js';
 import { createJobPublisher } from './job-publisher.js';
 import { createPodShards } from './pod-shards.js';
 import { randomSuffix } from './random-suffix.js';
+import { jobDetails } from './ui.js';
 import { jobV1 } from './v1/job.js';
 
 /** Jobs started before wave 2 ran their pods in the Job's own run; their histories take that path. */
@@ -50,22 +51,25 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
   // 1: drain what happened into one controller pass; 2: carry out its decisions; 3: publish.
   let deleted = false;
   for (;;) {
-    await condition(() => inbox.length > 0 || (deleted && shards.allClosed()));
-    const triggers = inbox.splice(0, inbox.length);
-    const result = reconcile(state, triggers, { now: Date.now(), randomSuffix });
+    await condition(() => inbox.length > 0 || shards.hasNews() || (deleted && shards.allClosed()));
+    const received = inbox.splice(0, inbox.length);
+    const result = reconcile(state, [...received, ...shards.takeOwnTriggers()], { now: Date.now(), randomSuffix });
     state = result.state;
-    processed += triggers.length;
+    processed += received.length;
     effects.run(result.actions);
     if (result.actions.some((a) => a.type === 'complete')) deleted = true;
     shards.flush(deleted);
-    publisher.publish(state, shards.ids());
+    publisher.publish(state, shards.ids(), shards.takeOwnMemo(), () => jobDetails(state, shards.ownRecords()));
     owner.notify(state);
     if (deleted && shards.allClosed()) break;
     if (!deleted && historyIsLarge(input)) {
+      // Pods of the Job's own slice must each have a known node first (the next run re-attaches
+      // to them there); meanwhile it starts no more of them.
+      shards.drain();
       await owner.settled();
-      await condition(() => allHandlersFinished() && shards.idle());
-      if (inbox.length > 0) continue;
-      await makeContinueAsNewFunc<typeof job>({ memo: publisher.memo() })({
+      await condition(() => inbox.length > 0 || shards.hasNews() || (allHandlersFinished() && shards.readyToContinue()));
+      if (inbox.length > 0 || shards.hasNews()) continue;
+      await makeContinueAsNewFunc<typeof job>({ memo: { ...publisher.memo(), ...shards.ownMemo() } })({
         job: input.job,
         settings: state.settings,
         state,

@@ -40,14 +40,14 @@ async function taskStats(client: Client, workflowId: string): Promise<TaskStats>
       const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
       if (e.workflowTaskStartedEventAttributes) started = at;
       if (e.workflowTaskCompletedEventAttributes && started !== null) stats.longestMs = Math.max(stats.longestMs, at - started);
-      if (e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) { stats.failedTasks++; console.log("WFTFAIL", workflowId, JSON.stringify(e.workflowTaskFailedEventAttributes?.cause), e.workflowTaskFailedEventAttributes?.failure?.message, JSON.stringify(e.workflowTaskTimedOutEventAttributes)); }
+      if (e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) stats.failedTasks++;
     }
   }
   return stats;
 }
 
 describe('a large Job', () => {
-  it('when 600 Indexed `true` pods run 300 at a time on three shards, then all succeed and no workflow task fails or nears the 5 s sandbox limit', async () => {
+  it('when 600 Indexed `true` pods run 300 at a time on the Job and two pod shards, then all succeed and no workflow task fails or nears the 5 s sandbox limit', async () => {
     const name = uniqueName('large');
     const started = await startJob(stack, manifest(name, 'true', { completionMode: 'Indexed', completions: 600, parallelism: 300, backoffLimit: 0 }));
     const job = await started.waitForCondition('Complete', 300_000);
@@ -55,8 +55,9 @@ describe('a large Job', () => {
 
     const jobId = workflowIdFor('default', name);
     const memo = (await stack.client.workflow.getHandle(jobId).describe()).memo as unknown as JobMemo;
+    // 300 at a time, 100 per shard: the Job's own slice and two pod shards.
     expect(memo[JOB_MEMO.shards]).toHaveLength(3);
-    for (const id of [jobId, ...memo.shards]) {
+    for (const id of memo.shards) {
       const stats = await taskStats(stack.client, id);
       expect({ id, failedTasks: stats.failedTasks }).toEqual({ id, failedTasks: 0 });
       expect(stats.longestMs, `${id}: longest workflow task`).toBeLessThan(4_000);
