@@ -86,6 +86,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--http-port', String(await freePort(host)),
     // Keep workflow task latency low for short pods; the dev server's defaults are tuned for demos.
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    // A busy Job's pods complete while its workflow task runs; past 100 such buffered events the
+    // server force-fails the task and its work is redone (FORCE_CLOSE_COMMAND). Allow more.
+    '--dynamic-config-value', 'history.maximumBufferedEventsBatch=1000',
   ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
   if (uiPort === null) args.push('--headless');

@@ -16,6 +16,7 @@ import { createOwnerNotifier } from './job-owner.js';
 import { createJobPublisher } from './job-publisher.js';
 import { createPodShards } from './pod-shards.js';
 import { randomSuffix } from './random-suffix.js';
+import { CONTINUE_AS_NEW_BYTES, CONTINUE_AS_NEW_EVENTS } from './run-limits.js';
 import { jobDetails } from './ui.js';
 import { jobV1 } from './v1/job.js';
 
@@ -91,6 +92,6 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
 
 function historyIsLarge(input: JobWorkflowInput): boolean {
   const info = workflowInfo();
-  if (info.continueAsNewSuggested) return true;
+  if (info.continueAsNewSuggested || info.historyLength >= CONTINUE_AS_NEW_EVENTS || info.historySize >= CONTINUE_AS_NEW_BYTES) return true;
   return input.continueAsNewAfterEvents !== undefined && info.historyLength >= input.continueAsNewAfterEvents;
 }

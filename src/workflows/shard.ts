@@ -19,6 +19,7 @@ import type { PodStatusReport } from '../k8s/pod-run.js';
 import { isPodStatusReport } from '../k8s/validate-messages.js';
 import { assignPodsSignal, podReportsSignal, shardReportSignal, type PodAssignment, type ShardWorkflowInput } from './definitions.js';
 import { createPodRunner, type RunnerCarried } from './pod-runner.js';
+import { CONTINUE_AS_NEW_BYTES, CONTINUE_AS_NEW_EVENTS } from './run-limits.js';
 import { shardDetails } from './ui.js';
 
 export async function podShard(input: ShardWorkflowInput): Promise<void> {
@@ -88,6 +89,6 @@ export async function podShard(input: ShardWorkflowInput): Promise<void> {
 
 function historyIsLarge(input: ShardWorkflowInput): boolean {
   const info = workflowInfo();
-  if (info.continueAsNewSuggested) return true;
+  if (info.continueAsNewSuggested || info.historyLength >= CONTINUE_AS_NEW_EVENTS || info.historySize >= CONTINUE_AS_NEW_BYTES) return true;
   return input.continueAsNewAfterEvents !== undefined && info.historyLength >= input.continueAsNewAfterEvents;
 }
