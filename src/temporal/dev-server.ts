@@ -22,6 +22,8 @@ export interface DevServerOptions {
   /** SQLite file; default `<dataDir>/temporal.db`. Use ':memory:'-free runs in tests with a temp dir. */
   dbFile?: string;
   startTimeoutMs?: number;
+  /** Register kjob's search attributes with the server's flags (default true; tests of kjob's own registration turn it off). */
+  searchAttributes?: boolean;
 }
 
 export interface DevServer {
@@ -90,7 +92,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-disable-news-fetch');
-  for (const key of SEARCH_ATTRIBUTES) {
+  for (const key of options.searchAttributes === false ? [] : SEARCH_ATTRIBUTES) {
     args.push('--search-attribute', `${key.name}=${SA_TYPES[key.type] ?? 'Keyword'}`);
   }
 
