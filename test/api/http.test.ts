@@ -208,7 +208,7 @@ describe('probes', () => {
     beforeAll(async () => {
       // Nothing listens on port 1; the lazy connection fails on first use.
       connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
-      dead = await startTestApi(stack, { client: new Client({ connection, namespace: 'default' }), gateway: { queryTimeoutMs: 2_000 } });
+      dead = await startTestApi(stack, { client: new Client({ connection, namespace: 'default' }), gateway: { readTimeoutMs: 1_800 } });
     });
     afterAll(async () => {
       await dead?.close();
