@@ -393,7 +393,8 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     return renderPublishedJob({ job, status: {}, events: [], shards: [], rv });
   }
 
-  async function list(ns: string | null): Promise<Job[]> {
+  /** Every live Job of `ns` (all when null) with its memo, sorted by namespace then name. */
+  async function listFound(ns: string | null): Promise<Found[]> {
     const clauses = [`WorkflowType = ${quote(JOB_WORKFLOW_TYPE)}`, `ExecutionStatus = 'Running'`, `TaskQueue = ${quote(config.taskQueue)}`];
     if (ns !== null) clauses.push(`${SA_NAMESPACE.name} = ${quote(ns)}`);
     const jobs = new Map<string, Found | null>();
@@ -432,8 +433,11 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
     return [...jobs.values()]
       .filter((f): f is Found => f !== null)
-      .map((f) => f.job)
-      .sort((a, b) => cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name ?? '', b.metadata.name ?? ''));
+      .sort((a, b) => cmp(a.job.metadata.namespace ?? '', b.job.metadata.namespace ?? '') || cmp(a.job.metadata.name ?? '', b.job.metadata.name ?? ''));
+  }
+
+  async function list(ns: string | null): Promise<Job[]> {
+    return (await listFound(ns)).map((f) => f.job);
   }
 
   async function update(job: StoredJob): Promise<Job> {
@@ -481,11 +485,10 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   }
 
   async function allEvents(ns: string | null): Promise<KubeEvent[]> {
-    const jobs = await list(ns);
-    // Listed Jobs carry their memo's events only through a describe; most lists are small, and
-    // events of one Job (kubectl describe) go through `events`.
-    const lists = await mapLimit(jobs, DESCRIBE_CONCURRENCY, (j) => events(j.metadata.namespace ?? '', j.metadata.name ?? ''));
-    return lists.flatMap((l) => l?.items ?? []);
+    // The list's memos carry the events: no further call, except for Jobs that publish nothing.
+    const found = await listFound(ns);
+    const lists = await mapLimit(found, DESCRIBE_CONCURRENCY, (f) => eventsOf(f, f.job.metadata.namespace ?? '', f.job.metadata.name ?? ''));
+    return lists.flat();
   }
 
   async function deletePod(ns: string, jobName: string, podName: string, gracePeriodSeconds: number | null): Promise<PodList> {
