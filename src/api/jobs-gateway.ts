@@ -115,7 +115,7 @@ export interface GatewayOptions {
   createTimeoutMs?: number;
   /** Deadline of a query to a worker (Jobs without published state; default 10 s). */
   queryTimeoutMs?: number;
-  /** Deadline of an update (PATCH, DELETE; the workflow must take the change in; default 30 s). */
+  /** Deadline of an update (PATCH, DELETE; the workflow must take the change in; default 15 s). */
   updateTimeoutMs?: number;
 }
 
@@ -232,7 +232,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   const listTimeoutMs = options.listTimeoutMs ?? 10_000;
   const createTimeoutMs = options.createTimeoutMs ?? 5_000;
   const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
-  const updateTimeoutMs = options.updateTimeoutMs ?? 30_000;
+  const updateTimeoutMs = options.updateTimeoutMs ?? 15_000;
   const namespace = client.options.namespace;
   const connection = client.connection instanceof Connection ? client.connection : null;
   const address = connection?.options.address ?? defaultAddress(config);
@@ -248,7 +248,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   });
   /** Jobs this API wrote lately, by workflow id: list describes them directly (Visibility lags). */
   const recent = new Map<string, { namespace: string; name: string; until: number }>();
-  let pollersSeen: { at: number; polling: boolean } | null = null;
+  let pollersSeen: { at: number; polling: boolean; lastPollAt: number } | null = null;
 
   /** The Job's workflow. Names reach a workflow id only in the shape Kubernetes allows (no "/"). */
   const handle = (ns: string, name: string): WorkflowHandle => {
@@ -275,15 +275,23 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     }
   }
 
-  /** Whether a worker polls the task queue (remembered for a few seconds). */
+  /**
+   * Whether a worker polls the task queue, and when one last did (remembered for a few seconds).
+   * A poll lasts up to ~70 s, so a worker counts as polling when seen within POLLER_FRESH_MS; a
+   * worker stopped a moment ago therefore still counts until then.
+   */
   async function workersPolling(): Promise<boolean> {
-    if (pollersSeen && Date.now() - pollersSeen.at < POLLER_CACHE_MS) return pollersSeen.polling;
+    return (await pollers()).polling;
+  }
+
+  async function pollers(): Promise<{ at: number; polling: boolean; lastPollAt: number }> {
+    if (pollersSeen && Date.now() - pollersSeen.at < POLLER_CACHE_MS) return pollersSeen;
     const res = await client.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
       client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: config.taskQueue }, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW }),
     );
-    const polling = (res.pollers ?? []).some((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLER_FRESH_MS);
-    pollersSeen = { at: Date.now(), polling };
-    return polling;
+    const last = Math.max(0, ...(res.pollers ?? []).map((p) => Number(p.lastAccessTime?.seconds ?? 0) * 1000));
+    pollersSeen = { at: Date.now(), polling: Date.now() - last < POLLER_FRESH_MS, lastPollAt: last };
+    return pollersSeen;
   }
 
   const noWorker = () =>
@@ -303,11 +311,16 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
       return await live.withDeadline(Date.now() + timeoutMs, fn);
     } catch (err) {
       const deadline = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcErrorOf(err)?.code === GRPC_DEADLINE_EXCEEDED;
-      const seen = reachability?.unreachable;
-      if (!deadline || (seen && Date.now() - seen.at < timeoutMs + 1_000)) throw mapTemporalError(err, resource, name, context(timeoutMs));
+      const outage = reachability?.unreachable;
+      if (!deadline || (outage && Date.now() - outage.at < timeoutMs + 1_000)) throw mapTemporalError(err, resource, name, context(timeoutMs));
       pollersSeen = null;
-      if (!(await workersPolling().catch(() => true))) throw noWorker();
-      throw new ServiceUnavailable(`no kjob worker handled the request for ${resource.resource} "${name}" within ${timeoutMs / 1000} s; the workers polling task queue "${config.taskQueue}" may be overloaded`);
+      const seen = await pollers().catch(() => null);
+      if (seen && !seen.polling) throw noWorker();
+      const ago = seen ? Math.round((Date.now() - seen.lastPollAt) / 1000) : null;
+      throw new ServiceUnavailable(
+        `no kjob worker took the request for ${resource.resource} "${name}" within ${timeoutMs / 1000} s` +
+          (ago !== null ? ` (a worker last polled task queue "${config.taskQueue}" ${ago} s ago: stopped a moment ago, or overloaded)` : ''),
+      );
     }
   }
 
