@@ -248,13 +248,16 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   });
   /** Jobs this API wrote lately, by workflow id: list describes them directly (Visibility lags). */
   const recent = new Map<string, { namespace: string; name: string; until: number }>();
+  /** Describes in flight, by workflow id (see `describe`). */
+  const describing = new Map<string, Promise<WorkflowExecutionDescription>>();
   let pollersSeen: { at: number; polling: boolean; lastPollAt: number } | null = null;
 
-  /** The Job's workflow. Names reach a workflow id only in the shape Kubernetes allows (no "/"). */
-  const handle = (ns: string, name: string): WorkflowHandle => {
+  /** The Job's workflow id. Names reach a workflow id only in the shape Kubernetes allows (no "/"). */
+  const jobId = (ns: string, name: string): string => {
     if (!isDnsLabel(ns) || !isDnsSubdomain(name)) throw new NotFound(JOBS, name);
-    return live.workflow.getHandle(workflowIdFor(ns, name));
+    return workflowIdFor(ns, name);
   };
+  const handle = (ns: string, name: string): WorkflowHandle => live.workflow.getHandle(jobId(ns, name));
 
   const context = (timeoutMs: number): ErrorContext => ({ address, namespace, timeoutMs, ...(reachability ? { reachability } : {}) });
 
@@ -324,10 +327,31 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     }
   }
 
+  /**
+   * Describes a workflow, sharing one call among concurrent readers of the same workflow: under
+   * load (200 GETs a second of one Job) Temporal answers one describe per round trip instead of
+   * one per request. A reader gets state no older than the start of the call it joins; a write
+   * through this API drops the shared call (see `remember`), so a read after a write never joins a
+   * call that started before it.
+   */
+  function describe(workflowId: string, name: string): Promise<WorkflowExecutionDescription> {
+    let pending = describing.get(workflowId);
+    if (!pending) {
+      pending = call(JOBS, name, readTimeoutMs, () => live.workflow.getHandle(workflowId).describe()).finally(() => {
+        if (describing.get(workflowId) === pending) describing.delete(workflowId);
+      });
+      describing.set(workflowId, pending);
+    }
+    return pending;
+  }
+
   function remember(ns: string, name: string): void {
+    const id = workflowIdFor(ns, name);
+    // Reads after this write must not join a describe that started before it (the Job's or its shards').
+    for (const key of describing.keys()) if (key === id || key.startsWith(`${id}/`)) describing.delete(key);
     const now = Date.now();
     for (const [id, r] of recent) if (r.until < now || recent.size > RECENT_WRITE_MAX) recent.delete(id);
-    recent.set(workflowIdFor(ns, name), { namespace: ns, name, until: now + RECENT_WRITE_MS });
+    recent.set(id, { namespace: ns, name, until: now + RECENT_WRITE_MS });
   }
 
   /** The `job` query of a Job without published state (v1), bounded in time. */
@@ -351,7 +375,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   async function lookup(ns: string, name: string): Promise<Found | null> {
     let raw: Record<string, unknown> | null;
     try {
-      raw = runningMemo(await call(JOBS, name, readTimeoutMs, () => handle(ns, name).describe()));
+      raw = runningMemo(await describe(jobId(ns, name), name));
     } catch (err) {
       if (err instanceof NotFound) return null;
       throw err;
@@ -476,7 +500,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     if (memo === null) return { job, pods: await callWorker(JOBS, name, queryTimeoutMs, () => handle(ns, name).query(podsQuery)) };
     // Each shard publishes its pods; a shard that is gone (closed and past retention) has none.
     const shardPods = await mapLimit(memo.shards, DESCRIBE_CONCURRENCY, (id) =>
-      call(JOBS, name, readTimeoutMs, () => live.workflow.getHandle(id).describe()).then(
+      describe(id, name).then(
         (d) => publishedPodsOf(d.memo),
         (err: unknown) => (err instanceof NotFound ? [] : Promise.reject(err)),
       ),
