@@ -6,6 +6,7 @@
  * still there after `timeoutMs`. If the parent dies, the child stops itself (exit-with-parent.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
@@ -19,6 +20,12 @@ const HEALTHY_RUN_MS = 60_000;
 /** The worker's own shutdown grace is 35 s; past this it is stuck, not stopping. */
 const DEFAULT_STOP_TIMEOUT_MS = 60_000;
 const STDERR_TAIL_LINES = 10;
+/**
+ * The worker and its pods (which inherit it) run at a lower CPU priority than the API and the
+ * Temporal server: on a machine saturated by pods, the control plane still answers promptly (the
+ * kubelet's system-reserved idea). Without contention it changes nothing.
+ */
+export const WORKER_NICENESS = 10;
 
 export interface WorkerProcessOptions {
   /** The worker's environment (the parent's, with TEMPORAL_ADDRESS of the server in use). */
@@ -65,6 +72,11 @@ export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess
       detached: true,
     });
     child = proc;
+    try {
+      if (proc.pid !== undefined) os.setPriority(proc.pid, WORKER_NICENESS);
+    } catch (err) {
+      log.warn('could not lower the worker\'s CPU priority', { error: (err as Error).message });
+    }
     proc.stdin?.on('error', () => undefined);
     const tail: string[] = [];
     proc.stdout?.on('data', (chunk: Buffer) => options.logFile.append(chunk));
