@@ -124,6 +124,12 @@ const DESCRIBE_CONCURRENCY = 16;
 /** A recently written Job is described directly while Visibility may still lag (see list). */
 const RECENT_WRITE_MS = 60_000;
 const RECENT_WRITE_MAX = 1_000;
+/** How long a read waits for a slow describe when a recent answer is at hand (see describe). */
+const SLOW_DESCRIBE_MS = 25;
+/** The oldest answer a read may get while Temporal is slow. */
+const STALE_READ_MS = 1_000;
+/** Workflows whose last answer is kept (oldest dropped first). */
+const ANSWERED_MAX = 1_000;
 /** Pollers seen this recently count as a live worker (a poll lasts up to ~70 s). */
 const POLLER_FRESH_MS = 120_000;
 /** How long "a worker polls" is believed before a write asks again. */
@@ -250,6 +256,8 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
   const recent = new Map<string, { namespace: string; name: string; until: number }>();
   /** Describes in flight, by workflow id (see `describe`). */
   const describing = new Map<string, Promise<WorkflowExecutionDescription>>();
+  /** The last answer of each workflow's describe and when its call started (see `describe`). */
+  const answered = new Map<string, { at: number; value: WorkflowExecutionDescription }>();
   let pollersSeen: { at: number; polling: boolean; lastPollAt: number } | null = null;
 
   /** The Job's workflow id. Names reach a workflow id only in the shape Kubernetes allows (no "/"). */
@@ -333,22 +341,58 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
    * one per request. A reader gets state no older than the start of the call it joins; a write
    * through this API drops the shared call (see `remember`), so a read after a write never joins a
    * call that started before it.
+   *
+   * When Temporal is slow to answer (a busy server), a reader does not wait longer than
+   * SLOW_DESCRIBE_MS if an answer at most STALE_READ_MS old is at hand: it gets that one, and the
+   * call goes on to refresh it. An idle server answers within that wait, so reads are fresh then;
+   * under load a read may lag by up to STALE_READ_MS, as a watch-cache read does in Kubernetes.
    */
   function describe(workflowId: string, name: string): Promise<WorkflowExecutionDescription> {
     let pending = describing.get(workflowId);
     if (!pending) {
-      pending = call(JOBS, name, readTimeoutMs, () => live.workflow.getHandle(workflowId).describe()).finally(() => {
+      const started = Date.now();
+      const call_ = call(JOBS, name, readTimeoutMs, () => live.workflow.getHandle(workflowId).describe());
+      pending = call_.then(
+        (d) => {
+          // Kept unless a write through this API dropped the call meanwhile.
+          if (describing.get(workflowId) === pending) {
+            answered.delete(workflowId);
+            answered.set(workflowId, { at: started, value: d });
+          }
+          // Oldest first (each answer is re-inserted): drop what no read may use any more.
+          for (const [id, a] of answered) {
+            if (answered.size <= ANSWERED_MAX && Date.now() - a.at <= STALE_READ_MS) break;
+            answered.delete(id);
+          }
+          return d;
+        },
+      ).finally(() => {
         if (describing.get(workflowId) === pending) describing.delete(workflowId);
       });
       describing.set(workflowId, pending);
     }
-    return pending;
+    const last = answered.get(workflowId);
+    if (!last || Date.now() - last.at > STALE_READ_MS) return pending;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(last.value), SLOW_DESCRIBE_MS);
+      pending.then(
+        (d) => {
+          clearTimeout(timer);
+          resolve(d);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   function remember(ns: string, name: string): void {
     const id = workflowIdFor(ns, name);
-    // Reads after this write must not join a describe that started before it (the Job's or its shards').
-    for (const key of describing.keys()) if (key === id || key.startsWith(`${id}/`)) describing.delete(key);
+    // Reads after this write must not join a describe that started before it, nor be answered
+    // from one (the Job's or its shards').
+    for (const map of [describing, answered]) for (const key of map.keys()) if (key === id || key.startsWith(`${id}/`)) map.delete(key);
     const now = Date.now();
     for (const [id, r] of recent) if (r.until < now || recent.size > RECENT_WRITE_MAX) recent.delete(id);
     recent.set(id, { namespace: ns, name, until: now + RECENT_WRITE_MS });
