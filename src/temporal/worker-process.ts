@@ -48,6 +48,28 @@ export interface WorkerProcess {
   stop(timeoutMs?: number): Promise<void>;
 }
 
+/**
+ * What a line of the worker's stderr says about why it failed, or null when it says nothing of
+ * the kind: a JSON log line of level error (`msg: error`), or any line that is not a log line (a
+ * crash's message or stack). Warnings and the SDK core's own log lines are left to the log file.
+ */
+export function failureLine(line: string): string | null {
+  const text = line.trim();
+  if (!text) return null;
+  if (text.startsWith('{')) {
+    try {
+      const entry = JSON.parse(text) as { level?: unknown; msg?: unknown; error?: unknown };
+      if (entry.level !== 'error') return null;
+      return `${String(entry.msg)}${entry.error !== undefined ? `: ${typeof entry.error === 'string' ? entry.error : JSON.stringify(entry.error)}` : ''}`;
+    } catch {
+      return text;
+    }
+  }
+  // The SDK core logs with ANSI colours and a level word.
+  if (/\b(TRACE|DEBUG|INFO|WARN)\b/.test(text)) return null;
+  return text;
+}
+
 export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess {
   const log = options.log.child({ component: 'worker-process' });
   const minBackoff = options.minBackoffMs ?? 1_000;
@@ -83,8 +105,9 @@ export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     proc.stderr?.on('data', (chunk: Buffer) => {
       options.logFile.append(chunk);
       for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        tail.push(line);
+        const why = failureLine(line);
+        if (why === null) continue;
+        tail.push(why);
         if (tail.length > STDERR_TAIL_LINES) tail.shift();
       }
     });
