@@ -1,9 +1,10 @@
 /**
- * `npm run worker`: one kjob worker (Job workflows + pod attempts) against TEMPORAL_ADDRESS.
+ * `npm run worker`: one kjob worker (Job workflows + this node's pods) against TEMPORAL_ADDRESS.
  * Run as many as you like, on as many machines as you like.
  */
 import { loadConfig } from './src/config.js';
 import { createLogger } from './src/log.js';
+import { checkDataDir, DataDirError } from './src/storage/data-dir.js';
 import { connectClient, connectNative } from './src/temporal/connection.js';
 import { setUpTemporal } from './src/temporal/search-attributes.js';
 import { createKjobWorker, installTemporalLogging } from './src/temporal/worker.js';
@@ -11,6 +12,8 @@ import { createKjobWorker, installTemporalLogging } from './src/temporal/worker.
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, fields: { service: 'kjob-worker' } });
+  // A worker that cannot work does not take work: check before connecting to anything.
+  await checkDataDir(config.dataDir);
   installTemporalLogging(log, config.logLevel === 'debug' ? 'DEBUG' : 'INFO');
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
   const { client, connection: clientConnection, close } = await connectClient(config, address);
@@ -22,7 +25,7 @@ async function main(): Promise<void> {
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  log.info('worker started', { temporal: address, namespace: config.namespace, taskQueue: config.taskQueue });
+  log.info('worker started', { temporal: address, namespace: config.namespace, taskQueue: config.taskQueue, nodeTaskQueue: worker.nodeTaskQueue });
   await worker.run();
   await connection.close();
   await close();
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof DataDirError) console.error(`kjob worker: ${err.message}`);
   console.error(JSON.stringify({ ts: new Date().toISOString(), level: 'error', msg: 'worker failed', error: String(err) }));
   process.exit(1);
 });

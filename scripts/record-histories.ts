@@ -1,7 +1,8 @@
 /**
  * Records the histories replayed by test/replay/replay.test.ts: runs a set of finished multi-pod
- * Jobs on a throwaway dev server and a real worker, and writes each run's event history as JSON
- * to test/replay/histories/<name>.json. Re-run after a deliberate, patched() workflow change to
+ * Jobs on a throwaway dev server and a real worker, and writes the event history of each Job's
+ * workflow (and, since wave 2, of each of its pod shards: `<name>-pods-<k>.json`) as JSON to
+ * test/replay/histories/. Re-run after a deliberate, patched() workflow change to
  * ADD new histories (keep the old ones: they prove old runs still replay).
  *
  *   npx tsx scripts/record-histories.ts [prefix]
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { jobSettingsFrom } from '../src/config.js';
 import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
-import { JOB_WORKFLOW_TYPE, deleteJobUpdate, jobQuery, resumeSignal, suspendSignal, workflowIdFor } from '../src/workflows/definitions.js';
+import { JOB_MEMO, JOB_WORKFLOW_TYPE, deleteJobUpdate, deletePodUpdate, jobQuery, podsQuery, resumeSignal, suspendSignal, workflowIdFor } from '../src/workflows/definitions.js';
 import { startThrowawayStack } from './throwaway-stack.js';
 import { manifest, storedJob } from '../test/support/jobs.js';
 
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const { client, config, binary } = stack;
   const server = { address: stack.address };
 
-  const scenarios: Array<{ name: string; raw: ReturnType<typeof manifest>; during?: (id: string) => Promise<void> }> = [
+  const scenarios: Array<{ name: string; raw: ReturnType<typeof manifest>; during?: (id: string) => Promise<void>; continueAsNewAfterEvents?: number }> = [
     { name: 'parallel-complete', raw: manifest('parallel-complete', 'echo ok', { completions: 4, parallelism: 2 }) },
     { name: 'backoff-failed', raw: manifest('backoff-failed', 'exit 1', { backoffLimit: 2 }) },
     { name: 'indexed-complete', raw: manifest('indexed-complete', 'echo $JOB_COMPLETION_INDEX', { completionMode: 'Indexed', completions: 3, parallelism: 3 }) },
@@ -43,6 +44,27 @@ async function main(): Promise<void> {
         await h.signal(resumeSignal);
       },
     },
+    {
+      name: 'pod-deleted',
+      raw: manifest('pod-deleted', 'sleep 30', { completions: 1, backoffLimit: 1 }, { terminationGracePeriodSeconds: 1 }),
+      during: async (id) => {
+        const h = client.workflow.getHandle(id);
+        const running = async () => (await h.query(podsQuery)).items.find((p) => p.status.phase === 'Running');
+        for (let pod = await running(); ; pod = await running()) {
+          if (pod) {
+            await h.executeUpdate(deletePodUpdate, { args: [{ podName: pod.metadata.name ?? '', gracePeriodSeconds: 0 }] });
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const next = async () => (await h.query(podsQuery)).items.find((p) => p.status.phase === 'Running');
+        for (let pod = await next(); ; pod = await next()) {
+          if (pod) return void (await h.signal(suspendSignal), await h.signal(resumeSignal));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
+    },
+    { name: 'sharded-continue-as-new', raw: manifest('sharded-continue-as-new', 'sleep 0.3', { completionMode: 'Indexed', completions: 8, parallelism: 4 }), continueAsNewAfterEvents: 40 },
   ];
 
   for (const s of scenarios) {
@@ -51,7 +73,7 @@ async function main(): Promise<void> {
     const handle = await client.workflow.start(JOB_WORKFLOW_TYPE, {
       taskQueue: config.taskQueue,
       workflowId: id,
-      args: [{ job, settings: jobSettingsFrom(config) }],
+      args: [{ job, settings: { ...jobSettingsFrom(config), podsPerShard: 2 }, ...(s.continueAsNewAfterEvents ? { continueAsNewAfterEvents: s.continueAsNewAfterEvents } : {}) }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     });
     if (s.during) await s.during(id);
@@ -62,17 +84,22 @@ async function main(): Promise<void> {
       if (Date.now() > deadline) throw new Error(`${s.name} did not finish`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    // Delete so the run closes and the recorded history is complete.
+    const shards = ((await handle.describe()).memo?.[JOB_MEMO.shards] as string[] | undefined) ?? [];
+    // Delete so the runs close and the recorded histories are complete.
     await handle.executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy: 'Background' }] });
-    await handle.result();
-    // The CLI writes the canonical JSON form that Worker.runReplayHistory reads.
-    const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', id, '--address', server.address, '--output', 'json'], {
-      maxBuffer: 64 * 1024 * 1024,
-    }).toString();
-    const events = (JSON.parse(json) as { events: unknown[] }).events.length;
-    const file = path.join(out, `${prefix}-${s.name}.json`);
-    writeFileSync(file, json.endsWith('\n') ? json : json + '\n');
-    console.log(`recorded ${file} (${events} events)`);
+    await handle.result().catch(() => undefined); // a failed Job's run fails
+    const record = (workflowId: string, name: string) => {
+      // The CLI writes the canonical JSON form that Worker.runReplayHistory reads.
+      const json = execFileSync(binary, ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], {
+        maxBuffer: 64 * 1024 * 1024,
+      }).toString();
+      const events = (JSON.parse(json) as { events: unknown[] }).events.length;
+      const file = path.join(out, `${prefix}-${name}.json`);
+      writeFileSync(file, json.endsWith('\n') ? json : json + '\n');
+      console.log(`recorded ${file} (${events} events)`);
+    };
+    record(id, s.name);
+    for (const [k, shard] of shards.entries()) record(shard, `${s.name}-pods-${k}`);
   }
 
   await stack.stop();

@@ -4,6 +4,7 @@
  * frozen result is passed explicitly to everything else.
  */
 import path from 'node:path';
+import { DEFAULT_PODS_PER_SHARD } from './controller/state.js';
 
 export interface Config {
   /** API port; 0 picks a free one. */
@@ -21,6 +22,10 @@ export interface Config {
   backoffMaxSeconds: number;
   restartBackoffMaxSeconds: number;
   podHeartbeatTimeoutSeconds: number;
+  /** Pods one pod shard workflow runs at most (KJOB_PODS_PER_SHARD). */
+  podsPerShard: number;
+  /** Pods one worker runs at once (KJOB_WORKER_MAX_PODS); more wait as Pending in the task queue. */
+  workerMaxPods: number;
   /** Largest accepted request body, bytes (KJOB_MAX_BODY_BYTES). */
   maxBodyBytes: number;
   /** When set, every route but /healthz and /readyz needs `Authorization: Bearer <token>`. */
@@ -106,6 +111,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     backoffMaxSeconds,
     restartBackoffMaxSeconds,
     podHeartbeatTimeoutSeconds: seconds(env, 'KJOB_POD_HEARTBEAT_TIMEOUT_SECONDS', 30, 0.3, 86_400),
+    podsPerShard: integer(env, 'KJOB_PODS_PER_SHARD', DEFAULT_PODS_PER_SHARD, 1, 500),
+    workerMaxPods: integer(env, 'KJOB_WORKER_MAX_PODS', 200, 1, 100_000),
     maxBodyBytes: integer(env, 'KJOB_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     apiToken: read(env, 'KJOB_API_TOKEN') ?? null,
     logLevel: logLevel as Config['logLevel'],
@@ -121,5 +128,6 @@ export function jobSettingsFrom(config: Config) {
     backoffMaxMs: Math.round(config.backoffMaxSeconds * 1000),
     restartBackoffMaxMs: Math.round(config.restartBackoffMaxSeconds * 1000),
     heartbeatTimeoutMs: Math.round(config.podHeartbeatTimeoutSeconds * 1000),
+    podsPerShard: config.podsPerShard,
   };
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startApiServer } from './api/server.js';
 import { loadConfig } from './config.js';
 import { createLogger, openLogFile } from './log.js';
+import { checkDataDir, DataDirError } from './storage/data-dir.js';
 import { findTemporalBinary } from './temporal/cli-binary.js';
 import { connectClient } from './temporal/connection.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
@@ -22,6 +23,15 @@ const WORKER_READY_TIMEOUT_MS = 120_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // A worker that cannot work does not take work, nor should a dev server store its data (or kjob
+  // its logs) there: checked first, and said plainly.
+  try {
+    await checkDataDir(config.dataDir);
+  } catch (err) {
+    if (!(err instanceof DataDirError)) throw err;
+    process.stderr.write(`kjob: ${err.message}\n`);
+    process.exit(1);
+  }
   const debug = config.logLevel === 'debug';
   const logDir = path.join(config.dataDir, 'logs');
   const logFile = openLogFile(path.join(logDir, 'kjob.log'), { echo: debug });

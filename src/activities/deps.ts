@@ -1,6 +1,6 @@
 /**
  * What the activities are given by the worker that hosts them (data directory, node name, logger,
- * the channels to the Job workflow): passed in by `createActivities`, never read from globals.
+ * the channel to the workflows): passed in by `createActivities`, never read from globals.
  */
 import type { PodStatusReport } from '../k8s/pod-run.js';
 
@@ -12,19 +12,29 @@ export interface ActivityLogger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** `workflowGone`: the workflow does not exist (any more): nobody will ever read this report. */
+export type ReportDelivery = 'delivered' | 'workflowGone';
+
+/**
+ * How pod progress reaches the workflows (the worker wires these to Temporal signals). Transient
+ * failures throw; the reporter retries them.
+ */
+export interface ReportChannel {
+  /** One `podStatus` signal (the v1 Job shell). */
+  podStatus(workflowId: string, report: PodStatusReport): Promise<ReportDelivery>;
+  /** One `podReports` signal with several pods' reports (a pod shard). */
+  podReports(workflowId: string, reports: PodStatusReport[]): Promise<ReportDelivery>;
+}
+
 export interface ActivityDeps {
   /** Root of pod working directories and logs (KJOB_DATA_DIR). */
   dataDir: string;
   /** This worker's identity (`<pid>@<host>`): the pods' `spec.nodeName`. */
   nodeName: string;
   log: ActivityLogger;
-  /** Sends a running attempt's progress to its Job workflow (the `podStatus` signal). */
-  reportStatus: (workflowId: string, report: PodStatusReport) => Promise<void>;
+  reports: ReportChannel;
   /** PATH given to container processes; defaults to a standard PATH plus node's folder. */
   path?: string;
-  /**
-   * The grace period the Job workflow recorded for this pod's deletion (a user's DELETE with
-   * gracePeriodSeconds), or null; looked up when an attempt is cancelled.
-   */
-  deletionGracePeriod?: (workflowId: string, podName: string) => Promise<number | null>;
+  /** How often batched reports are flushed, ms (default 50). */
+  reportFlushIntervalMs?: number;
 }

@@ -1,15 +1,20 @@
 /**
  * The activities a kjob worker runs, built by a factory so that their dependencies (data
- * directory, node name, logger, the status-report channel to the Job workflow) are passed in,
- * never read from globals.
+ * directory, node name, logger, the report channel to the workflows, the worker's PodRegistry)
+ * are passed in, never read from globals.
+ *
+ * The worker splits them over its two task queues: `runPod` and `removePodData` on the shared
+ * queue, `watchPod`, `terminatePod` and `removePodData` on its node queue.
  */
-import type { PodResult, RunPodInput } from '../k8s/pod-run.js';
-import type { ActivityDeps } from './deps.js';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { PodResult, RunPodInput, TerminatePodInput, WatchPodInput } from '../k8s/pod-run.js';
 import { InvalidPathComponentError, removeJobPodData } from '../storage/pod-files.js';
-import { runPod } from './pod.js';
+import type { ActivityDeps } from './deps.js';
+import { runPod, terminatePod, watchPod } from './pod-activities.js';
+import { PodRegistry } from './pod-registry.js';
 
-export type { ActivityDeps, ActivityLogger } from './deps.js';
+export type { ActivityDeps, ActivityLogger, ReportChannel, ReportDelivery } from './deps.js';
+export { PodRegistry } from './pod-registry.js';
 
 export interface RemovePodDataInput {
   namespace: string;
@@ -17,13 +22,22 @@ export interface RemovePodDataInput {
 }
 
 export interface PodActivities {
+  /** Start a pod (or attach to it), heartbeat, return its outcome. */
   runPod(input: RunPodInput): Promise<PodResult>;
+  /** Re-attach to a pod this worker runs, or return its recorded outcome; `PodUnknown` otherwise. */
+  watchPod(input: WatchPodInput): Promise<PodResult>;
+  /** SIGTERM now, SIGKILL after the grace period; returns at once. */
+  terminatePod(input: TerminatePodInput): Promise<void>;
   removePodData(input: RemovePodDataInput): Promise<void>;
 }
 
-export function createActivities(deps: ActivityDeps): PodActivities {
+/** The activities over `registry` (the worker's; by default a registry of their own). */
+export function createActivities(deps: ActivityDeps, registry: PodRegistry = new PodRegistry(deps)): PodActivities {
+  const host = { registry, nodeName: deps.nodeName, log: deps.log };
   return {
-    runPod: (input) => runPod(deps, input),
+    runPod: (input) => runPod(host, input),
+    watchPod: (input) => watchPod(host, input),
+    terminatePod: (input) => terminatePod(host, input),
     removePodData: async ({ namespace, jobUid }) => {
       try {
         await removeJobPodData(deps.dataDir, namespace, jobUid);

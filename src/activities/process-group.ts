@@ -9,10 +9,13 @@
  *
  *   sh (group leader, new session) ─┬─ forks a watcher subshell that blocks reading a pipe whose
  *                                   │  only writer is the worker; when the worker dies the read
- *                                   │  hits EOF and the watcher sends SIGTERM to the group, waits
- *                                   │  the grace period, then SIGKILL (it ignores SIGTERM itself)
+ *                                   │  hits EOF and the watcher SIGKILLs the whole group at once
+ *                                   │  (it ignores the SIGTERM of an ordinary termination itself)
  *                                   └─ then `exec`s the command: same pid, same process group, so
  *                                      the worker sees the command's own exit code and signal
+ *
+ * A dead worker is a lost node: no grace period. Its pods are declared lost and replaced, and a pod
+ * that ignores SIGTERM must not run on beside its replacement.
  *
  * When the command exits normally the worker SIGKILLs what is left of the group, the watcher
  * included, as a container runtime does when a container's init process exits (the kernel kills
@@ -45,30 +48,17 @@ export interface StartOptions {
   argv: string[];
   env: Record<string, string>;
   cwd: string;
-  /** How long the watchdog waits between SIGTERM and SIGKILL after the worker died. */
-  graceSeconds: number;
   onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
-// $1 = grace seconds, $2 = absolute path of `sleep` (the container's PATH may not have it),
-// the rest = the command. fd 3 keeps the worker pipe for the watcher; the command gets neither.
+// The arguments are the command. fd 3 keeps the worker pipe for the watcher; the command gets neither.
 const WATCHDOG_SCRIPT = [
-  'g=$1; s=$2; shift 2',
   'exec 3<&0',
-  '(trap "" TERM; read -r _ <&3; kill -TERM 0; "$s" "$g"; kill -KILL 0) </dev/null >/dev/null 2>&1 &',
+  '(trap "" TERM; read -r _ <&3; kill -KILL 0) </dev/null >/dev/null 2>&1 &',
   'exec "$@" </dev/null 3<&-',
 ].join('\n');
 
 const SH = '/bin/sh';
-
-function findSleep(): string {
-  for (const candidate of ['/bin/sleep', '/usr/bin/sleep']) {
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return 'sleep';
-}
-
-const SLEEP = findSleep();
 
 function isExecutableFile(file: string): boolean {
   try {
@@ -155,8 +145,7 @@ export async function startContainerProcess(opts: StartOptions): Promise<StartOu
   const resolved = resolveExecutable(name, opts.env.PATH ?? '', opts.cwd);
   if ('error' in resolved) return { started: false, message: resolved.error };
 
-  const graceSeconds = String(Math.max(0, Math.ceil(opts.graceSeconds)));
-  const child = spawn(SH, ['-c', WATCHDOG_SCRIPT, 'kjob-watchdog', graceSeconds, SLEEP, resolved.file, ...args], {
+  const child = spawn(SH, ['-c', WATCHDOG_SCRIPT, 'kjob-watchdog', resolved.file, ...args], {
     cwd: opts.cwd,
     env: opts.env,
     // A new session, hence a new process group whose id is the child's pid.

@@ -8,6 +8,8 @@ export type Action =
   | { type: 'startPod'; pod: PodRecord }
   /** Cancel the pod attempt: SIGTERM, then SIGKILL after the grace period. */
   | { type: 'terminatePod'; podName: string; gracePeriodSeconds: number }
+  /** The pod left the Job's records (deleted, or finished and forgotten): readers no longer see it. */
+  | { type: 'forgetPod'; podName: string }
   /** Arm (or re-arm) a timer; when it fires the shell sends `timerFired`. */
   | { type: 'armTimer'; timerId: string; fireAt: number }
   | { type: 'cancelTimer'; timerId: string }

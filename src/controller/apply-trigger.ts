@@ -4,7 +4,7 @@
  */
 import { truncateIndexes } from '../k8s/intervals.js';
 import { prepareForUpdate, updateSpec } from '../k8s/job-strategy.js';
-import type { PodResult, PodStatusReport } from '../k8s/pod-run.js';
+import type { PodStatusReport } from '../k8s/pod-run.js';
 import type { StoredJob } from '../k8s/types.js';
 import { clone, ownPod } from './clone.js';
 import { isFinished } from './conditions.js';
@@ -12,12 +12,8 @@ import { deletePod, recordEvent, type Ctx } from './context.js';
 import { assertNever } from './assert-never.js';
 import type { Trigger } from './triggers.js';
 import { isIndexed, isTerminal } from './pods.js';
+import { applyResult, applyStatusReport, failPod, markLost, NOT_STARTED_MESSAGE, START_ERROR_REASON, WORKER_LOST_MESSAGE, WORKER_LOST_REASON } from './pod-record.js';
 import type { JobState, PodRecord } from './state.js';
-
-/** The reason and message kjob puts on a pod whose worker stopped heartbeating (like a lost node). */
-export const WORKER_LOST_REASON = 'WorkerLost';
-export const WORKER_LOST_MESSAGE = 'The worker running the pod stopped heartbeating';
-export const START_ERROR_REASON = 'StartError';
 
 /** The pod named `name` if it is still Pending/Running, as a record this pass may change. */
 function findLivePod(state: JobState, name: string): PodRecord | undefined {
@@ -28,37 +24,7 @@ function findLivePod(state: JobState, name: string): PodRecord | undefined {
 function applyPodStatus(state: JobState, report: PodStatusReport): void {
   const p = findLivePod(state, report.podName);
   // Reports for unknown or already finished pods are stale (at-least-once signals): ignore.
-  if (!p) return;
-  p.phase = 'Running';
-  p.nodeName = report.nodeName;
-  p.startedAt = p.startedAt ?? report.startedAt;
-  p.ready = report.ready;
-  p.initContainerStatuses = report.initContainerStatuses;
-  p.containerStatuses = report.containerStatuses;
-}
-
-function applyPodExited(state: JobState, result: PodResult): void {
-  const p = findLivePod(state, result.podName);
-  if (!p) return;
-  p.phase = result.phase;
-  p.nodeName = result.nodeName || p.nodeName;
-  p.startedAt = p.startedAt ?? result.startedAt;
-  p.finishedAt = result.finishedAt;
-  p.ready = false;
-  p.reason = result.reason ?? null;
-  p.message = result.message ?? null;
-  p.initContainerStatuses = result.initContainerStatuses;
-  p.containerStatuses = result.containerStatuses;
-}
-
-/** A pod that ends without an exit of its own (never started, lost, start error) is Failed. */
-function failPod(p: PodRecord, now: number, reason: string | null, message: string | null): void {
-  p.phase = 'Failed';
-  p.finishedAt = now;
-  p.ready = false;
-  p.reason = reason;
-  p.message = message;
-  p.containerStatuses = p.containerStatuses.map((cs) => ({ ...cs, ready: false }));
+  if (p) applyStatusReport(p, report);
 }
 
 function applyJobUpdated(state: JobState, job: StoredJob): void {
@@ -86,22 +52,25 @@ export function applyTrigger(ctx: Ctx, trigger: Trigger): void {
     case 'podStatus':
       applyPodStatus(state, trigger.report);
       return;
-    case 'podExited':
-      applyPodExited(state, trigger.result);
+    case 'podExited': {
+      const p = findLivePod(state, trigger.result.podName);
+      if (!p) return;
+      applyResult(p, trigger.result);
+      // The worker's own trouble with the pod (its log could not be written, …): said on the pod,
+      // as the kubelet reports node-side problems as Warning Events about the pod.
+      for (const w of trigger.result.warnings ?? []) recordEvent(ctx, 'Warning', w.reason, w.message, { kind: 'Pod', name: p.name });
       return;
+    }
     case 'podNotStarted': {
       const p = findLivePod(state, trigger.podName);
-      if (p) failPod(p, env.now, null, 'The pod was stopped before it started');
+      if (p) failPod(p, env.now, null, NOT_STARTED_MESSAGE);
       return;
     }
     case 'podLost': {
       const p = findLivePod(state, trigger.podName);
       if (!p) return;
       const message = trigger.message || WORKER_LOST_MESSAGE;
-      failPod(p, env.now, null, null);
-      // Like a pod on a lost node: Failed with a DisruptionTarget condition (job-semantics §24).
-      p.conditions = p.conditions.filter((c) => c.type !== 'DisruptionTarget');
-      p.conditions.push({ type: 'DisruptionTarget', status: 'True', reason: WORKER_LOST_REASON, message, lastTransitionTime: env.now });
+      markLost(p, env.now, message);
       // What the node controller's taint manager reports for a pod on a lost node, about the pod.
       recordEvent(ctx, 'Warning', WORKER_LOST_REASON, `Worker ${p.nodeName ?? '(not yet known)'} lost: ${message}`, { kind: 'Pod', name: p.name });
       return;
@@ -146,7 +115,10 @@ export function applyTrigger(ctx: Ctx, trigger: Trigger): void {
       if (!p) return;
       if (isTerminal(p)) {
         // Deleting a finished pod removes it; its outcome is already in the Job status.
-        if (p.counted !== null) state.pods = state.pods.filter((x) => x !== p);
+        if (p.counted !== null) {
+          state.pods = state.pods.filter((x) => x !== p);
+          ctx.actions.push({ type: 'forgetPod', podName: p.name });
+        }
         return;
       }
       if (p.deletion) return;

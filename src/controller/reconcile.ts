@@ -83,7 +83,7 @@ export function reconcile(before: JobState, triggers: Trigger | readonly Trigger
   const resync = batch.some((t) => t.type === 'jobStarted');
   syncJob(ctx, before, resync);
   syncTimers(ctx);
-  forgetFinishedPods(ctx.state);
+  forgetFinishedPods(ctx);
 
   const phase = jobPhase(ctx.state);
   if (resync || phase !== jobPhase(before)) ctx.actions.push({ type: 'setPhase', phase });
@@ -303,17 +303,23 @@ function syncTimers(ctx: Ctx): void {
  * Keeps the state bounded: pods the Job deleted disappear once they have exited (as on a cluster),
  * and finished pods beyond MAX_FINISHED_PODS are forgotten oldest first (their counts stay).
  */
-function forgetFinishedPods(state: JobState): void {
+function forgetFinishedPods(ctx: Ctx): void {
+  const { state } = ctx;
+  const before = state.pods;
   state.pods = state.pods.filter((p) => !(isTerminal(p) && p.deletion !== null && p.counted !== null));
   const finished = state.pods.filter((p) => isTerminal(p) && p.counted !== null);
   const excess = finished.length - MAX_FINISHED_PODS;
-  if (excess <= 0) return;
-  const drop = new Set(
-    [...finished]
-      .sort((a, b) => (a.finishedAt ?? a.createdAt) - (b.finishedAt ?? b.createdAt) || a.createdAt - b.createdAt)
-      .slice(0, excess)
-      .map((p) => p.name),
-  );
-  state.pods = state.pods.filter((p) => !drop.has(p.name));
-  state.podsForgotten += excess;
+  if (excess > 0) {
+    const drop = new Set(
+      [...finished]
+        .sort((a, b) => (a.finishedAt ?? a.createdAt) - (b.finishedAt ?? b.createdAt) || a.createdAt - b.createdAt)
+        .slice(0, excess)
+        .map((p) => p.name),
+    );
+    state.pods = state.pods.filter((p) => !drop.has(p.name));
+    state.podsForgotten += excess;
+  }
+  if (state.pods.length === before.length) return;
+  const kept = new Set(state.pods.map((p) => p.name));
+  for (const p of before) if (!kept.has(p.name)) ctx.actions.push({ type: 'forgetPod', podName: p.name });
 }

@@ -16,6 +16,11 @@ export interface JobSettings {
   restartBackoffMaxMs: number;
   /** A worker silent this long has lost its pods (KJOB_POD_HEARTBEAT_TIMEOUT_SECONDS). */
   heartbeatTimeoutMs: number;
+  /**
+   * Pods one pod shard runs at most (KJOB_PODS_PER_SHARD); a Job with more running pods gets more
+   * shards. Absent in Jobs created before wave 2 (then 100).
+   */
+  podsPerShard?: number;
 }
 
 export interface ConditionRecord {
@@ -137,6 +142,9 @@ export interface JobState {
 
 /** Finished pods kept for GET/logs; older ones are forgotten (counts stay exact). */
 export const MAX_FINISHED_PODS = 100;
+/** Pods per shard workflow: each is a pending activity of the shard's run (Temporal allows 2,000). */
+export const DEFAULT_PODS_PER_SHARD = 100;
+
 /** The v1 shell's cap on running attempts of one Job (see ReconcileEnv.maxRunningPods). */
 export const V1_MAX_RUNNING_PODS = 200;
 /** Events kept per Job. */

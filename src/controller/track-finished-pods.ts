@@ -3,7 +3,7 @@
  * `trackJobStatusAndRemoveFinalizers` / `getNewFinishedPods`): succeeded pods and completed
  * indexes, failed pods through the pod failure policy, per-index failures and the backoff record.
  */
-import { addIndex, hasIndex } from '../k8s/intervals.js';
+import { formatIntervals, intervalsHave, intervalsOf, type Interval } from '../k8s/intervals.js';
 import { newBackoffRecord, type FinishedPodTime } from './backoff.js';
 import { ownPod } from './clone.js';
 import type { Ctx } from './context.js';
@@ -52,6 +52,9 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
   const newlyFinished = state.pods.filter((p) => isNewlyFinished(ctx, p));
   const forBackoff: FinishedPodTime[] = [];
   let failJobMessage: string | null = null;
+  // The index sets are read once and written once per pass, however many pods finished.
+  const completed = indexSet(state.completedIndexes);
+  const failedIdx = indexSet(state.failedIndexes);
 
   for (const shared of newlyFinished) {
     const p = ownPod(state, shared);
@@ -61,9 +64,9 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
       if (!indexed) {
         state.succeeded += 1;
         p.counted = 'succeeded';
-      } else if (indexInRange && p.index !== null && !hasIndex(state.completedIndexes, p.index) && !hasIndex(state.failedIndexes, p.index)) {
+      } else if (indexInRange && p.index !== null && !completed.has(p.index) && !failedIdx.has(p.index)) {
         // Only the first success of an index counts (job-semantics §6, job-semantics §23).
-        state.completedIndexes = addIndex(state.completedIndexes, p.index);
+        completed.add(p.index);
         p.counted = 'succeeded';
       } else {
         p.counted = 'none';
@@ -93,8 +96,8 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
       const blpi = spec.backoffLimitPerIndex ?? 0;
       // An index fails when a counted failure's pod already had backoffLimitPerIndex failures,
       // or at once on a FailIndex rule (job-semantics §12, job-semantics §13).
-      if (countFailed && (match?.action === 'FailIndex' || priorFailed >= blpi) && !hasIndex(state.completedIndexes, p.index)) {
-        state.failedIndexes = addIndex(state.failedIndexes, p.index);
+      if (countFailed && (match?.action === 'FailIndex' || priorFailed >= blpi) && !completed.has(p.index)) {
+        failedIdx.add(p.index);
       }
     }
     if (!countFailed) {
@@ -106,6 +109,20 @@ export function trackFinishedPods(ctx: Ctx): TrackResult {
     if (match?.action === 'FailJob' && failJobMessage === null) failJobMessage = match.message;
   }
 
+  if (completed.changed()) state.completedIndexes = completed.text();
+  if (failedIdx.changed()) state.failedIndexes = failedIdx.text();
   state.backoff = newBackoffRecord(state.backoff, forBackoff);
   return { failJobMessage };
+}
+
+/** An index string being added to during one pass: read once, formatted once. */
+function indexSet(text: string | null) {
+  const base = intervalsOf(text);
+  const added = new Set<number>();
+  return {
+    has: (i: number) => added.has(i) || intervalsHave(base, i),
+    add: (i: number) => void added.add(i),
+    changed: () => added.size > 0,
+    text: () => formatIntervals([...base, ...[...added].map((i): Interval => [i, i])]),
+  };
 }

@@ -71,7 +71,7 @@ export function parseIndexIntervals(text: string, completions: number): ParseInt
 }
 
 /** Merges sorted intervals that overlap or touch, so `[[0,1],[2,2]]` becomes `[[0,2]]`. */
-export function normalizeIntervals(intervals: readonly Interval[]): Interval[] {
+export function normalizeIntervals(intervals: ReadonlyArray<readonly [number, number]>): Interval[] {
   const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
   const out: Interval[] = [];
   for (const [a, b] of sorted) {
@@ -86,7 +86,7 @@ export function normalizeIntervals(intervals: readonly Interval[]): Interval[] {
 }
 
 /** `orderedIntervals.String()`: runs of ≥3 as `a-b`, a run of two as `a,b`. */
-export function formatIntervals(intervals: readonly Interval[]): string {
+export function formatIntervals(intervals: ReadonlyArray<readonly [number, number]>): string {
   const parts: string[] = [];
   for (const [a, b] of normalizeIntervals(intervals)) {
     if (a === b) parts.push(String(a));
@@ -96,12 +96,18 @@ export function formatIntervals(intervals: readonly Interval[]): string {
   return parts.join(',');
 }
 
+/** The last index strings read, with their intervals: a pass reads the same few strings many times. */
+const recent = new Map<string, readonly Interval[]>();
+const RECENT_MAX = 8;
+
 /**
  * Reads an index string the controller itself wrote (no completions bound, no errors: a malformed
- * fragment is skipped). Adjacent intervals are merged.
+ * fragment is skipped). Adjacent intervals are merged. The result is shared: do not change it.
  */
-export function intervalsOf(text: string | null): Interval[] {
+export function intervalsOf(text: string | null): readonly Interval[] {
   if (!text) return [];
+  const cached = recent.get(text);
+  if (cached) return cached;
   const out: Interval[] = [];
   for (const part of text.split(',')) {
     const [first, second] = part.split('-');
@@ -111,7 +117,24 @@ export function intervalsOf(text: string | null): Interval[] {
     if (y === null || y < x) continue;
     out.push([x, y]);
   }
-  return normalizeIntervals(out);
+  const intervals = normalizeIntervals(out);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  recent.set(text, intervals);
+  return intervals;
+}
+
+/** Whether sorted, disjoint `intervals` hold `index` (binary search). */
+export function intervalsHave(intervals: readonly Interval[], index: number): boolean {
+  let lo = 0;
+  let hi = intervals.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [a, b] = intervals[mid]!;
+    if (index < a) hi = mid - 1;
+    else if (index > b) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 /** The index string with `index` added. */
@@ -125,7 +148,7 @@ export function unionIndexes(text: string | null, more: string | null): string {
 }
 
 export function hasIndex(text: string | null, index: number): boolean {
-  return intervalsOf(text).some(([a, b]) => index >= a && index <= b);
+  return intervalsHave(intervalsOf(text), index);
 }
 
 /** How many indexes the string holds (below `limit` when given). */
@@ -172,7 +195,7 @@ export function countIntersection(text: string | null, other: readonly Interval[
  * set is never materialized.
  */
 export function firstMissingIndexes(exclude: ReadonlyArray<readonly Interval[]>, completions: number, count: number): number[] {
-  const merged = normalizeIntervals(exclude.flat() as Interval[]);
+  const merged = normalizeIntervals(exclude.flat());
   const out: number[] = [];
   let next = 0;
   for (const [a, b] of merged) {

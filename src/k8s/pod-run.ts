@@ -66,7 +66,30 @@ export const POD_FAILURE = {
   workerShutdown: 'WorkerShutdown',
   /** `watchPod`: this worker neither runs nor ran the pod (it restarted since): the pod is lost. */
   unknown: 'PodUnknown',
+  /**
+   * The pod was terminated before any of its processes started (a `terminatePod` that arrived
+   * first, even before the pod reached this worker): it never ran, nothing of it counts.
+   */
+  notStarted: 'PodNotStarted',
+  /**
+   * Nothing re-attached to the pod within the re-attach window after its activity was detached
+   * (the run that scheduled it is gone and no `watchPod` came): the worker terminated it. A
+   * disruption like a lost node, not the pod's own failure.
+   */
+  abandoned: 'PodAbandoned',
 } as const;
+
+export type PodFailureType = (typeof POD_FAILURE)[keyof typeof POD_FAILURE];
+
+/**
+ * Something about a pod the worker wants a person to know (the controller turns each into a
+ * Warning Event on the pod), e.g. `LogWriteFailed` when the pod's output could not be stored.
+ */
+export interface PodWarning {
+  /** UpperCamelCase, like an Event reason. */
+  reason: string;
+  message: string;
+}
 
 /**
  * Progress of a running attempt (Running, ready, OnFailure restarts), sent by the worker to the
@@ -86,7 +109,8 @@ export interface PodStatusReport {
 
 /**
  * The outcome of one pod attempt. A non-zero exit code is data, not an error. Returned also when
- * the attempt was cancelled (the processes were terminated): then `terminatedByRequest` is true.
+ * the pod was terminated on request (`terminatePod`, or a cancelled `runPod` / `watchPod`): then
+ * `terminatedByRequest` is true.
  */
 export interface PodResult {
   podName: string;
@@ -100,4 +124,6 @@ export interface PodResult {
   terminatedByRequest: boolean;
   initContainerStatuses: ContainerStatus[];
   containerStatuses: ContainerStatus[];
+  /** Present only when there is something to warn about (kjob's own I/O failed for this pod). */
+  warnings?: PodWarning[];
 }

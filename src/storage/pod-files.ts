@@ -4,6 +4,7 @@
  *
  * ```
  * <dataDir>/pods/<namespace>/<jobUid>/<podName>/work                          working directory
+ * <dataDir>/pods/<namespace>/<jobUid>/<podName>/outcome.json                  the pod's terminal outcome
  * <dataDir>/pods/<namespace>/<jobUid>/<podName>/logs/<container>/<n>.log      CRI-format log of run n
  * <dataDir>/pods/<namespace>/<jobUid>/<podName>/logs/<container>/<n>.done     run n has finished
  * ```
@@ -82,6 +83,11 @@ export function podDir(ref: PodRef): string {
 
 export function podWorkDir(ref: PodRef): string {
   return path.join(podDir(ref), 'work');
+}
+
+/** Where the worker records the pod's terminal outcome (see pod-outcome.ts). */
+export function podOutcomeFile(ref: PodRef): string {
+  return path.join(podDir(ref), 'outcome.json');
 }
 
 export function containerLogDir(ref: PodRef, container: string): string {

@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import type { EventRecord, JobSettings, JobState, PodRecord, PropagationPolicy, Trigger } from '../controller/index.js';
+import type { EventRecord, JobSettings, JobState, PodDeletion, PodRecord, PropagationPolicy, Trigger } from '../controller/index.js';
 import type { PodStatusReport } from '../k8s/pod-run.js';
 import type { EventList, Job, JobStatus, PodList, StoredJob } from '../k8s/types.js';
 
@@ -37,8 +37,27 @@ export interface JobWorkflowInput {
   settings: JobSettings;
   /** Present when the workflow continued as new: the controller state carried over. */
   state?: JobState;
+  /** Continue-as-new: the Job's pod shards (see workflows/pod-shards.ts). */
+  shards?: PodShardsSnapshot;
+  /** Continue-as-new: what the previous run published, so unchanged memo keys are not rewritten. */
+  published?: PublishedSnapshot;
   /** Test hook: ask for continue-as-new once the history has this many events. */
   continueAsNewAfterEvents?: number;
+}
+
+/** The shard table a Job carries across continue-as-new. */
+export interface PodShardsSnapshot {
+  shards: Array<{ id: string; index: number; started: boolean; closed: boolean; live: string[] }>;
+  /** The shard of every pod the Job still has (live or finished and kept). */
+  podShard: Record<string, number>;
+  /** The Job (as stored) the shards were last told about: its generation. */
+  jobGeneration: number;
+}
+
+/** Hashes of the memo values a Job last published, and its resourceVersion. */
+export interface PublishedSnapshot {
+  hashes: Record<string, string>;
+  rv: number;
 }
 
 export interface ScaleRequest {
@@ -65,11 +84,10 @@ export const podStatusSignal = defineSignal<[PodStatusReport]>('podStatus');
 
 // ---- Job ↔ pod shards (internal) ---------------------------------------------------------------
 
-/** Terminate a pod (it got a deletion timestamp at `at`). */
+/** Terminate a pod: the deletion the controller recorded (when, grace period, why). */
 export interface PodTermination {
   podName: string;
-  gracePeriodSeconds: number;
-  at: number;
+  deletion: PodDeletion;
 }
 
 /** What the Job tells a shard in one workflow task. */
@@ -107,6 +125,8 @@ export interface ShardWorkflowInput {
   /** The Job as stored (its template is what the shard's pods run). */
   job: StoredJob;
   settings: JobSettings;
+  /** The first assignment (the pods the Job placed on the shard when it started it). */
+  initial?: PodAssignment;
   /** Carried over by continue-as-new (the shard's own state; see workflows/shard.ts). */
   carried?: unknown;
   /** Test hook: continue as new once the history has this many events. */

@@ -3,7 +3,7 @@
  * activity Context (heartbeats, cancellation); nothing below the activity is mocked.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { podWorkDir } from '../../src/storage/pod-files.js';
 import { readPodLog, type PodLogOptions } from '../../src/storage/pod-logs.js';
 import { poll } from '../support/poll.js';
 import { aRunPodInput, type PodInputOverrides } from './fixtures/builders.js';
+import { groupMembers, pidGone, readPid } from './fixtures/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dirs: string[] = [];
@@ -33,6 +34,7 @@ function tempDir(): string {
 
 interface HarnessOptions {
   reportStatus?: (workflowId: string, report: PodStatusReport) => Promise<void>;
+  reportFlushIntervalMs?: number;
 }
 
 /** MockActivityEnvironment.run cannot infer the result type from the function; state it once. */
@@ -50,16 +52,24 @@ function harness(options: HarnessOptions = {}) {
     warn: (msg) => logLines.push({ level: 'warn', msg }),
     error: (msg) => logLines.push({ level: 'error', msg }),
   };
+  const reportStatus =
+    options.reportStatus ??
+    (async (workflowId: string, report: PodStatusReport) => {
+      expect(workflowId).toMatch(/^default\//);
+      reports.push(report);
+    });
   const activities = createActivities({
     dataDir,
     nodeName: 'worker-1@test',
     log,
-    reportStatus:
-      options.reportStatus ??
-      (async (workflowId, report) => {
-        expect(workflowId).toMatch(/^default\//);
-        reports.push(report);
-      }),
+    reports: {
+      podStatus: async (workflowId, report) => {
+        await reportStatus(workflowId, report);
+        return 'delivered';
+      },
+      podReports: () => Promise.reject(new Error('these pods are v1 pods: one podStatus signal per report')),
+    },
+    ...(options.reportFlushIntervalMs !== undefined ? { reportFlushIntervalMs: options.reportFlushIntervalMs } : {}),
   });
   const env = new MockActivityEnvironment();
   let heartbeats = 0;
@@ -86,35 +96,13 @@ function harness(options: HarnessOptions = {}) {
   };
 }
 
+const noReports = { podStatus: async () => 'delivered' as const, podReports: async () => 'delivered' as const };
+
 const sh = (name: string, script: string, extra: Partial<Container> = {}): Container => ({
   name,
   command: ['sh', '-c', script],
   ...extra,
 });
-
-function pidGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  // A killed process whose parent is gone may linger as a zombie until PID 1 reaps it: it is dead.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-function readPid(file: string): number | null {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : null;
-  } catch {
-    return null;
-  }
-}
 
 describe('runPod outcomes', () => {
   const NOT_EXECUTABLE = path.join(tempDir(), 'not-executable');
@@ -376,7 +364,14 @@ describe('runPod init containers and side-by-side containers', () => {
 
   it('when both containers run, then a report says the pod is ready', async () => {
     const h = harness();
-    const input = aRunPodInput({ containers: sideBySide(0, 0).map((c) => ({ ...c, command: ['sh', '-c', `${c.command?.[2]}; sleep 0.2`] })) });
+    // Both keep running together for a while (longer than the reporter's 50 ms flush interval:
+    // a pod that ends sooner sends no report at all, its result says everything).
+    const input = aRunPodInput({
+      containers: [
+        sh('a', 'touch a; while [ ! -e b ]; do sleep 0.01; done; sleep 0.3'),
+        sh('b', 'touch b; while [ ! -e a ]; do sleep 0.01; done; sleep 0.3'),
+      ],
+    });
     await h.run(input);
     expect(h.reports[0]).toMatchObject({ podName: input.podName, phase: 'Running', nodeName: 'worker-1@test' });
     expect(h.reports[0]?.startedAt).toBeGreaterThan(0);
@@ -386,12 +381,15 @@ describe('runPod init containers and side-by-side containers', () => {
 
 describe('runPod restartPolicy OnFailure', () => {
   it('when a container fails twice, then it is restarted in place with restartCount 2 and lastState', async () => {
-    const h = harness();
+    // Flushed every 10 ms, well inside each 200+ ms state, so that a busy machine still reports each.
+    const h = harness({ reportFlushIntervalMs: 10 });
     const input = aRunPodInput({
       spec: { restartPolicy: 'OnFailure' },
-      restartBackoffBaseMs: 20,
+      // Each state lasts longer than the reporter's 50 ms flush interval, so that each is reported
+      // (reports are coalesced: the newest per pod wins).
+      restartBackoffBaseMs: 200,
       restartBackoffMaxMs: 1000,
-      containers: [sh('main', 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; [ $n -ge 3 ] || exit 5')],
+      containers: [sh('main', 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; [ $n -ge 3 ] || exit 5; sleep 0.3')],
     });
     const started = Date.now();
     const result = await h.run(input);
@@ -400,12 +398,12 @@ describe('runPod restartPolicy OnFailure', () => {
     expect(status?.restartCount).toBe(2);
     expect(status?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(status?.lastState.terminated).toMatchObject({ exitCode: 5, reason: 'Error', message: 'run 2\n' });
-    // Crash-loop delays: 20 ms, then 40 ms, each announced as the kubelet words it.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(60);
+    // Crash-loop delays: 200 ms, then 400 ms, each announced as the kubelet words it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     const backoffs = h.reports.map((r) => r.containerStatuses[0]?.state.waiting?.message).filter(Boolean);
     expect(backoffs).toEqual([
-      `back-off 20ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
-      `back-off 40ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
+      `back-off 200ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
+      `back-off 400ms restarting failed container=main pod=${input.podName}_default(${input.podUid})`,
     ]);
     // Each run has its own log; `previous` reads the one before the current.
     expect(await h.log(input)).toBe('run 3\n');
@@ -711,17 +709,23 @@ describe('runPod heartbeats and status reports', () => {
         delivered.push(report);
       },
     });
-    const r = await h.run(aRunPodInput({ containers: [sh('main', 'sleep 0.1')] }));
+    // Long enough for the retries (after 100 ms, then 200 ms) to happen while the pod runs.
+    const r = await h.run(aRunPodInput({ containers: [sh('main', 'sleep 1')] }));
     expect(r.phase).toBe('Succeeded');
     expect(delivered[0]).toMatchObject({ phase: 'Running', ready: true });
     expect(h.logLines.filter((l) => l.level === 'warn' && /retrying/.test(l.msg))).toHaveLength(2);
   });
 
-  it('when reporting always fails, then the failure is logged and the pod outcome is unaffected', async () => {
+  it('when reporting always fails, then the failure is logged, the pod outcome is unaffected and not delayed, and the report is dropped once the pod finished', async () => {
     const h = harness({ reportStatus: async () => Promise.reject(new Error('down')) });
-    const r = await h.run(aRunPodInput({ containers: [sh('main', 'exit 3')] }));
+    const input = aRunPodInput({ containers: [sh('main', 'sleep 0.4; exit 3')] });
+    const started = Date.now();
+    const r = await h.run(input);
+    // Reports are retried across outages but never hold a pod's outcome back (it used to wait up to 10 s).
+    expect(Date.now() - started).toBeLessThan(1500);
     expect(r.containerStatuses[0]?.state.terminated?.exitCode).toBe(3);
-    expect(h.logLines.some((l) => l.level === 'error' && l.msg === 'pod status report dropped')).toBe(true);
+    expect(h.logLines.some((l) => l.level === 'warn' && l.msg === 'pod status report failed, retrying')).toBe(true);
+    expect(h.logLines.some((l) => l.msg === 'pod status report dropped')).toBe(true);
   });
 });
 
@@ -758,7 +762,7 @@ describe('paths stay inside the data directory', () => {
     const h = harness();
     const notADir = path.join(h.dataDir, 'file');
     writeFileSync(notADir, '');
-    const activities = createActivities({ dataDir: notADir, nodeName: 'n', log: { debug() {}, info() {}, warn() {}, error() {} }, reportStatus: async () => undefined });
+    const activities = createActivities({ dataDir: notADir, nodeName: 'n', log: { debug() {}, info() {}, warn() {}, error() {} }, reports: noReports });
     const err = await runIn(new MockActivityEnvironment(), activities, aRunPodInput()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe('PodSetupFailed');
@@ -778,6 +782,49 @@ describe('runPod when the worker itself fails', () => {
     expect((err as ApplicationFailure).type).toBe('PodSetupFailed');
     // runPod only returns once every process it started is gone: `sleep 300` was terminated.
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('runPod when the disk is full', () => {
+  // ENOSPC, simulated: the container's log file is a symlink to /dev/full.
+  function fullDisk(h: ReturnType<typeof harness>, input: RunPodInput, container = 'main') {
+    const dir = path.join(h.dataDir, 'pods', input.namespace, input.jobUid, input.podName, 'logs', container);
+    mkdirSync(dir, { recursive: true });
+    symlinkSync('/dev/full', path.join(dir, '0.log'));
+  }
+
+  const cases = [
+    { name: 'when a failing pod cannot write its log, then its real exit code is reported with a message and a Warning', script: 'echo hello; exit 3', exitCode: 3, phase: 'Failed' },
+    { name: 'when a succeeding pod cannot write its log, then it still Succeeded, with the message and the Warning', script: 'echo hello', exitCode: 0, phase: 'Succeeded' },
+  ];
+  it.each(cases)('$name', async ({ script, exitCode, phase }) => {
+    const h = harness();
+    const input = aRunPodInput({ containers: [sh('main', script)] });
+    fullDisk(h, input);
+    const result = await h.run(input);
+    expect(result.phase).toBe(phase);
+    const terminated = result.containerStatuses[0]?.state.terminated;
+    expect(terminated?.exitCode).toBe(exitCode);
+    expect(terminated?.message).toMatch(/^kjob could not write the log of container "main" \(run 0\) on node worker-1@test: ENOSPC: no space left on device/);
+    expect(result.warnings).toEqual([
+      { reason: 'LogWriteFailed', message: expect.stringMatching(/^kjob could not write the log of container "main" \(run 0\) on node worker-1@test: ENOSPC/) },
+    ]);
+    expect(h.logLines).toContainEqual({ level: 'error', msg: 'container output could not be logged' });
+  });
+
+  it('when a crash-looping container cannot write its logs, then the pod carries one LogWriteFailed warning, not one per restart', async () => {
+    const h = harness();
+    const input = aRunPodInput({
+      spec: { restartPolicy: 'OnFailure' },
+      containers: [sh('main', 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; [ $n -ge 3 ] || exit 1')],
+    });
+    const dir = path.join(h.dataDir, 'pods', input.namespace, input.jobUid, input.podName, 'logs', 'main');
+    mkdirSync(dir, { recursive: true });
+    for (const run of [0, 1, 2]) symlinkSync('/dev/full', path.join(dir, `${run}.log`));
+    const result = await h.run(input);
+    expect(result.containerStatuses[0]).toMatchObject({ restartCount: 2, state: { terminated: { exitCode: 0 } } });
+    expect(result.containerStatuses[0]?.lastState.terminated?.message).toContain('(run 1)');
+    expect(result.warnings?.map((w) => w.reason)).toEqual(['LogWriteFailed']);
   });
 });
 
@@ -806,7 +853,7 @@ describe('removePodData', () => {
 });
 
 describe('orphan protection', () => {
-  it('when the worker is SIGKILLed, then its container process is killed by the watchdog', async () => {
+  it('when the worker is SIGKILLed, then the process group of its SIGTERM-ignoring pod is SIGKILLed at once, without a grace period', async () => {
     const dataDir = tempDir();
     const pidFile = path.join(dataDir, 'container.pid');
     const worker = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures', 'fake-worker.ts'), dataDir, pidFile], {
@@ -815,14 +862,21 @@ describe('orphan protection', () => {
     let stderr = '';
     worker.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
-      const pid = await poll(() => readPid(pidFile), (p) => p !== null, {
+      // The container's shell is its process group's leader: the group id is its pid.
+      const pgid = await poll(() => readPid(pidFile), (p) => p !== null, {
         what: `the fake worker's container to write its pid (worker stderr: ${stderr})`,
         timeoutMs: 15_000,
       });
-      expect(pidGone(pid!)).toBe(false);
+      expect(groupMembers(pgid!).length).toBeGreaterThanOrEqual(2); // sh and its `sleep 300`
+      const killedAt = Date.now();
       worker.kill('SIGKILL');
-      // The container ignores SIGTERM: the watchdog's SIGKILL after the 1 s grace period ends it.
-      await poll(() => pidGone(pid!), Boolean, { what: 'the orphaned container process to be gone', timeoutMs: 5000 });
+      // The pod's grace period is 30 s and it ignores SIGTERM: only an immediate SIGKILL ends it this soon.
+      await poll(() => groupMembers(pgid!), (members) => members.length === 0, {
+        what: 'every process of the orphaned pod to be gone',
+        timeoutMs: 2000,
+        intervalMs: 20,
+      });
+      console.log(`orphaned pod group gone ${Date.now() - killedAt} ms after its worker was SIGKILLed`);
     } finally {
       worker.kill('SIGKILL');
     }

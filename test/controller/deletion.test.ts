@@ -25,7 +25,7 @@ describe('deleting the Job', () => {
     run.exit(a!, 143);
     expect(run.actionsOf('complete')).toEqual([]);
     run.exit(b!, 143);
-    expect(run.last.map((x) => x.type)).toEqual(['removePodData', 'complete']);
+    expect(run.last.map((x) => x.type)).toEqual(['removePodData', 'complete', 'forgetPod']);
     expect(run.actionsOf('removePodData')).toEqual([{ type: 'removePodData', namespace: 'default', jobUid: run.state.job.metadata.uid }]);
     expect(run.state.failed).toBe(0);
   });

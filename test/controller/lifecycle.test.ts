@@ -80,7 +80,7 @@ describe('continue-as-new', () => {
     const run = aRun(aJob({ completions: 1 }));
     run.send({ type: 'continueAsNewSuggested' }).send(deleteJob());
     run.finishTerminating();
-    expect(run.last.map((x) => x.type)).toEqual(['removePodData', 'complete']);
+    expect(run.last.map((x) => x.type)).toEqual(['removePodData', 'complete', 'forgetPod']);
   });
 });
 

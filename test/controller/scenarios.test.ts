@@ -62,7 +62,7 @@ describe('scenarios', () => {
     run.send(suspend()).send(deleteJob('Foreground'));
     expect(run.actionsOf('terminatePod')).toEqual([]);
     run.finishTerminating();
-    expect(run.last.map((a) => a.type)).toEqual(['removePodData', 'complete']);
+    expect(run.last.map((a) => a.type)).toEqual(['removePodData', 'complete', 'forgetPod']);
   });
 
   it('emits complete only once for an Orphan delete, whatever comes after', () => {

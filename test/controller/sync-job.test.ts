@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderJob, type PodRecord } from '../../src/controller/index.js';
 import type { StoredJob } from '../../src/k8s/types.js';
-import { aJob, aPod, aState, podExited, syncOnce, T0 } from '../support/builders.js';
+import { MAX_FINISHED_PODS } from '../../src/controller/state.js';
+import { aJob, aPod, aState, deletePod, podExited, syncOnce, T0 } from '../support/builders.js';
 
 /** Pods that finished long enough ago for any pod-failure backoff to have passed. */
 const LONG_AGO = T0 - 3_600_000;
@@ -200,5 +201,31 @@ describe('a batch of triggers is one pass', () => {
       ['FailureTarget', 'BackoffLimitExceeded'],
       ['Failed', 'BackoffLimitExceeded'],
     ]);
+  });
+});
+
+describe('forgetting pods', () => {
+  it('tells the shell which pods it forgot when more than MAX_FINISHED_PODS finished pods are kept', () => {
+    const done = Array.from({ length: MAX_FINISHED_PODS + 3 }, (_, i) => aPod({ name: `old-${i}`, exit: [['main', 0]], finishedAt: T0 + i, counted: 'succeeded' }));
+    const { state: after, actions } = syncOnce(aState({ job: aJob({ completions: 500, parallelism: 1 }), pods: done, succeeded: done.length }));
+    const forgotten = actions.flatMap((a) => (a.type === 'forgetPod' ? [a.podName] : []));
+    expect(forgotten).toEqual(['old-0', 'old-1', 'old-2']);
+    expect(after.pods.some((p) => forgotten.includes(p.name))).toBe(false);
+  });
+
+  it('forgets a finished pod a user deletes', () => {
+    const { actions } = syncOnce(aState({ pods: [aPod({ name: 'fin', exit: [['main', 0]], counted: 'succeeded' })], succeeded: 1 }), deletePod('fin'));
+    expect(actions.filter((a) => a.type === 'forgetPod')).toEqual([{ type: 'forgetPod', podName: 'fin' }]);
+  });
+});
+
+describe("the worker's own trouble with a pod", () => {
+  it('becomes a Warning Event about the pod, and the pod still counts by its exit code', () => {
+    const state = aState({ job: aJob({ completions: 1 }), pods: [aPod({ name: 'p' })] });
+    const exited = podExited('p', 0);
+    if (exited.type === 'podExited') exited.result.warnings = [{ reason: 'LogWriteFailed', message: 'kjob could not write the log of container "main": ENOSPC' }];
+    const { state: after } = syncOnce(state, exited);
+    expect(after.events.find((e) => e.reason === 'LogWriteFailed')).toMatchObject({ type: 'Warning', involvedKind: 'Pod', involvedName: 'p', message: expect.stringContaining('ENOSPC') });
+    expect(renderJob(after).status).toMatchObject({ succeeded: 1, failed: 0 });
   });
 });

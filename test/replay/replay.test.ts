@@ -13,6 +13,17 @@ import { workflowBundle } from '../support/temporal-env.js';
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
+/**
+ * The workflow id a history was recorded under (scripts/record-histories.ts names the files):
+ * `<prefix>-<job>.json` is the Job `default/<job>`, `<prefix>-<job>-pods-<k>.json` its shard k.
+ * Workflows derive ids from their own (shard ids), so replay must use the same.
+ */
+function workflowIdOf(file: string): string {
+  const base = file.replace(/\.json$/, '').replace(/^v\d+-/, '');
+  const shard = /^(.+)-pods-(\d+)$/.exec(base);
+  return shard ? `default/${shard[1]}/pods-${shard[2]}` : `default/${base}`;
+}
+
 describe('recorded histories', () => {
   it('has recorded histories to replay', () => {
     expect(files.length).toBeGreaterThan(0);
@@ -22,7 +33,7 @@ describe('recorded histories', () => {
     const history = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as unknown;
     const bundle = await workflowBundle();
     await expect(
-      Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history, file.replace(/\.json$/, '')),
+      Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history, workflowIdOf(file)),
     ).resolves.toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@ import { renderJob, type JobState } from '../../src/controller/index.js';
 import { intervalsOf, type Interval } from '../../src/k8s/intervals.js';
 import { drainRuns } from './builders.js';
 
-function overlaps(a: Interval[], b: Interval[]): boolean {
+function overlaps(a: readonly Interval[], b: readonly Interval[]): boolean {
   return a.some(([x, y]) => b.some(([u, v]) => x <= v && u <= y));
 }
 

@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { connectClient, connectNative } from '../../src/temporal/connection.js';
-import { WORKFLOWS_PATH, createKjobWorker, installTemporalLogging } from '../../src/temporal/worker.js';
+import { WORKFLOWS_PATH, createKjobWorker, installTemporalLogging, type KjobWorker } from '../../src/temporal/worker.js';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
 
@@ -31,9 +31,9 @@ export interface TestStack {
   dataDir: string;
   address: string;
   /** The first in-process worker (null with `{ worker: false }`). */
-  worker: Worker | null;
+  worker: KjobWorker | null;
   /** Another worker on the same task queue (a second "node"). */
-  addWorker(identity?: string): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  addWorker(identity?: string): Promise<{ worker: KjobWorker; stop(): Promise<void> }>;
   stop(): Promise<void>;
 }
 

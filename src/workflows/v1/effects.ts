@@ -17,10 +17,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
-import { assertNever, podAttemptSpec, type Action, type JobState, type Trigger } from '../controller/index.js';
-import type { PodAttemptSpec } from '../k8s/pod-run.js';
-import { SA_PHASE } from './definitions.js';
+import type { createActivities } from '../../activities/index.js';
+import { assertNever, podAttemptSpec, type Action, type JobState, type Trigger } from '../../controller/index.js';
+import type { PodAttemptSpec } from '../../k8s/pod-run.js';
+import { SA_PHASE } from '../definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -147,6 +147,9 @@ export function createEffects(state: () => JobState, emit: (trigger: Trigger) =>
               log.warn('could not remove pod data', { error: (err as Error).message });
             }),
           );
+          break;
+        case 'forgetPod':
+          // v1 readers query the Job's state, which no longer has the pod.
           break;
         case 'continueAsNew':
         case 'complete':

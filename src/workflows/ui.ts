@@ -1,0 +1,87 @@
+/**
+ * What the Temporal UI shows about Jobs and their pods, so a person can tell what a workflow is
+ * and how it stands without reading JSON: one-line summaries (workflow and activity `summary`) and
+ * Markdown details (`setCurrentDetails`, shown on the workflow's page). Pure text from the
+ * controller's records.
+ */
+import { nextAttemptTime, type JobState, type PodRecord } from '../controller/index.js';
+import type { StoredJob } from '../k8s/types.js';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The Job workflow's static summary: what the Job is. */
+export function jobSummary(job: StoredJob): string {
+  const { spec, metadata } = job;
+  const mode = spec.completionMode === 'Indexed' ? 'Indexed' : 'NonIndexed';
+  const completions = spec.completions === null || spec.completions === undefined ? 'work queue' : `${spec.completions} completions`;
+  return `Job ${metadata.namespace}/${metadata.name}: ${mode}, ${completions}, parallelism ${spec.parallelism}`;
+}
+
+/** A pod shard's static summary. */
+export function shardSummary(jobWorkflowId: string, shard: number): string {
+  return `Pods of Job ${jobWorkflowId} (shard ${shard})`;
+}
+
+/** The phase word the UI leads with: the condition that decides, or what the Job is doing. */
+function phaseOf(state: JobState): string {
+  const trueCondition = (type: string) => state.conditions.find((c) => c.type === type && c.status === 'True');
+  if (state.deletion) return `**Deleted** (${state.deletion.propagationPolicy})`;
+  for (const type of ['Complete', 'Failed'] as const) {
+    const c = trueCondition(type);
+    if (c) return `**${type}** (${c.reason})`;
+  }
+  for (const type of ['SuccessCriteriaMet', 'FailureTarget'] as const) {
+    const c = trueCondition(type);
+    if (c) return `**Finishing** (${type}: ${c.reason})`;
+  }
+  if (state.job.spec.suspend) return '**Suspended**';
+  return state.startTime === null ? '**Pending**' : '**Running**';
+}
+
+/** The Job workflow's current details: phase, counts, conditions, next attempt, recent events. */
+export function jobDetails(state: JobState): string {
+  const active = state.pods.filter((p) => (p.phase === 'Pending' || p.phase === 'Running') && p.deletion === null).length;
+  const terminating = state.pods.filter((p) => (p.phase === 'Pending' || p.phase === 'Running') && p.deletion !== null).length;
+  const completions = state.job.spec.completions;
+  const succeeded = state.job.spec.completionMode === 'Indexed' ? state.completedIndexes || 'none' : String(state.succeeded);
+  const lines = [
+    `${phaseOf(state)} — ${completions === null || completions === undefined ? `${state.succeeded} succeeded` : `succeeded ${state.succeeded}/${completions}`} · ${active} active · ${terminating} terminating · ${state.failed} failed`,
+  ];
+  if (state.job.spec.completionMode === 'Indexed') lines.push(`completed indexes: ${succeeded}${state.failedIndexes ? ` · failed indexes: ${state.failedIndexes}` : ''}`);
+  const next = nextAttemptTime(state);
+  if (next !== null) lines.push(`next pod attempt after backoff: ${iso(next)}`);
+  if (state.conditions.length > 0) {
+    lines.push('', '| condition | status | reason | since |', '|---|---|---|---|');
+    for (const c of state.conditions) lines.push(`| ${c.type} | ${c.status} | ${c.reason} | ${iso(c.lastTransitionTime)} |`);
+  }
+  const recent = state.events.slice(-5);
+  if (recent.length > 0) {
+    lines.push('', '| event | reason | message | count |', '|---|---|---|---|');
+    for (const e of recent) lines.push(`| ${e.type} | ${e.reason} | ${e.message.replace(/\|/g, '\\|')} | ${e.count} |`);
+  }
+  return lines.join('\n');
+}
+
+/** A pod attempt activity's summary: which pod it runs. */
+export function podSummary(pod: PodRecord): string {
+  const attempt = pod.indexFailureCount === null ? '' : ` · attempt ${pod.indexFailureCount + (pod.indexIgnoredFailureCount ?? 0) + 1}`;
+  return `pod ${pod.name}${pod.index === null ? '' : ` · index ${pod.index}${attempt}`}`;
+}
+
+/** How a pod ended (or stands), in a few words: `Succeeded (exit 0)`, `Failed (exit 1)`, `Running on 12@host`. */
+export function podOutcome(pod: PodRecord): string {
+  const exits = pod.containerStatuses.map((c) => c.state.terminated?.exitCode).filter((x): x is number => x !== undefined);
+  const exit = exits.length > 0 ? ` (exit ${exits.join(', ')})` : '';
+  const lost = pod.conditions.find((c) => c.type === 'DisruptionTarget');
+  if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return `${pod.phase}${exit}${lost ? ` — ${lost.reason}` : ''}${pod.reason ? ` — ${pod.reason}` : ''}`;
+  const deleting = pod.deletion ? ' (terminating)' : '';
+  return pod.nodeName ? `${pod.phase} on ${pod.nodeName}${deleting}` : `${pod.phase}${deleting}`;
+}
+
+/** A shard's current details: its pods and how each stands or ended (newest 50). */
+export function shardDetails(pods: readonly PodRecord[]): string {
+  const live = pods.filter((p) => p.phase === 'Pending' || p.phase === 'Running').length;
+  const lines = [`**${live} running** · ${pods.length - live} finished (kept)`, '', '| pod | index | status |', '|---|---|---|'];
+  for (const p of pods.slice(-50)) lines.push(`| ${p.name} | ${p.index ?? ''} | ${podOutcome(p)} |`);
+  return lines.join('\n');
+}
