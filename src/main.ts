@@ -14,7 +14,7 @@ import { createLogger, openLogFile } from './log.js';
 import { checkDataDir, DataDirError } from './storage/data-dir.js';
 import { findTemporalBinary } from './temporal/cli-binary.js';
 import { connectClient } from './temporal/connection.js';
-import { startDevServer, type DevServer } from './temporal/dev-server.js';
+import { startSupervisedDevServer, type SupervisedDevServer } from './temporal/dev-server.js';
 import { setUpTemporal } from './temporal/search-attributes.js';
 import { startWorkerProcess, waitForPoller } from './temporal/worker-process.js';
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
 
   try {
     let address = config.temporalAddress;
-    let server: DevServer | null = null;
+    let server: SupervisedDevServer | null = null;
     if (!address) {
       let binary = await findTemporalBinary({ cliPath: config.temporalCliPath, envPath: process.env.PATH, install: false }).catch(() => null);
       if (binary === null) {
@@ -71,13 +71,14 @@ async function main(): Promise<void> {
         binary = await findTemporalBinary({ cliPath: config.temporalCliPath, envPath: process.env.PATH });
       }
       say('starting Temporal dev server…');
-      server = await startDevServer({
+      server = await startSupervisedDevServer({
         binary,
         dataDir: config.dataDir,
         port: config.temporalPort,
         uiPort: config.uiPort,
         namespace: config.namespace,
         log,
+        onExit: (message) => process.stderr.write(`${message} (log: ${logFile.path})\n`),
       });
       address = server.address;
       const s = server;
