@@ -99,7 +99,8 @@ async function main(): Promise<void> {
       console.log(`recorded ${file} (${events} events)`);
     };
     record(id, s.name);
-    for (const [k, shard] of shards.entries()) record(shard, `${s.name}-pods-${k}`);
+    // The Job publishes its own pods first (its id), then its pod shards `<id>/pods-<k>`.
+    for (const shard of shards) if (shard !== id) record(shard, `${s.name}-${shard.slice(id.length + 1)}`);
   }
 
   await stack.stop();

@@ -33,6 +33,11 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** PATH given to pod processes: the worker's own PATH. */
   podPath: string;
+  /**
+   * KJOB_TEST_KNOBS=1, tests only: CronJobs created while it is on honour the annotation
+   * `kjob.dev/test-schedule-every` (a Go duration such as `2s`) in place of their schedule.
+   */
+  testKnobs: boolean;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +76,13 @@ function seconds(env: Env, name: string, fallback: number, min: number, max: num
   }
   if (n < min || n > max) throw new ConfigError(name, raw, `must be between ${min} and ${max} seconds`);
   return n;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = read(env, name);
+  if (raw === undefined || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(name, raw, 'must be 1/true or 0/false');
 }
 
 function hostPort(env: Env, name: string): string | null {
@@ -117,6 +129,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     apiToken: read(env, 'KJOB_API_TOKEN') ?? null,
     logLevel: logLevel as Config['logLevel'],
     podPath: read(env, 'PATH') ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    testKnobs: flag(env, 'KJOB_TEST_KNOBS'),
   };
   return Object.freeze(config);
 }

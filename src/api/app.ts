@@ -1,13 +1,15 @@
 /**
- * The Express app: Kubernetes-shaped routes over the Jobs gateway. It never listens (server.ts
+ * The Express app: Kubernetes-shaped routes over the Jobs and CronJobs gateways. It never listens (server.ts
  * and tests do) and keeps no state of its own.
  */
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { CronJobsGateway } from './cronjobs-gateway.js';
 import type { JobsGateway } from './jobs-gateway.js';
 import { OPENAPI_GROUPS, openApiGroupDocument, openApiIndex } from './openapi.js';
+import { cronJobsRouter } from './routes/cronjobs.js';
 import { discoveryRouter } from './routes/discovery.js';
 import { eventsRouter } from './routes/events.js';
 import { healthRouter } from './routes/health.js';
@@ -19,6 +21,7 @@ import { errorMiddleware, requestIdMiddleware, RouteNotFound, Unauthorized } fro
 export interface AppDeps {
   config: Config;
   jobs: JobsGateway;
+  cronJobs: CronJobsGateway;
   log: Logger;
 }
 
@@ -37,7 +40,7 @@ function bearerAuth(token: string): RequestHandler {
   };
 }
 
-export function createApp({ config, jobs, log }: AppDeps): Express {
+export function createApp({ config, jobs, cronJobs, log }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -57,8 +60,9 @@ export function createApp({ config, jobs, log }: AppDeps): Express {
   app.use(healthRouter(jobs));
   app.use(discoveryRouter());
   app.use(jobsRouter(deps));
+  app.use(cronJobsRouter({ config, cronJobs }));
   app.use(podsRouter(deps));
-  app.use(eventsRouter(deps));
+  app.use(eventsRouter({ ...deps, cronJobs }));
   app
     .route('/openapi/v3')
     .get((_req, res) => {

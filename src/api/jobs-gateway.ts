@@ -30,7 +30,6 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import { jobSettingsFrom, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { EventList, Job, KubeEvent, PodList, StoredJob } from '../k8s/types.js';
@@ -43,17 +42,14 @@ import {
   deletePodUpdate,
   eventsQuery,
   JOB_WORKFLOW_TYPE,
-  labelSearchTerms,
   jobQuery,
+  jobWorkflowStart,
   podsQuery,
-  SA_LABELS,
   SA_NAME,
   SA_NAMESPACE,
-  SA_PHASE,
   updateJobUpdate,
   workflowIdFor,
   type JobMemo,
-  type JobWorkflowInput,
 } from '../workflows/definitions.js';
 
 import { isDnsLabel, isDnsSubdomain } from './params.js';
@@ -180,14 +176,17 @@ export interface ErrorContext {
   reachability?: Reachability;
 }
 
+/** For callers that know nothing of the connection (messages then name no address). */
+const UNKNOWN_CONTEXT: ErrorContext = { address: '', namespace: '', timeoutMs: 0 };
+
 /**
  * Maps a Temporal client error about `resource` `name` to an ApiError; unknown errors pass
  * through. Errors that need a worker (queries, updates) are mapped by the gateway first, since
  * their message depends on whether a worker polls.
  */
-export function mapTemporalError(err: unknown, resource: Resource, name: string, ctx: ErrorContext): unknown {
+export function mapTemporalError(err: unknown, resource: Resource, name: string, ctx: ErrorContext = UNKNOWN_CONTEXT): unknown {
   if (err instanceof ApiError) return err;
-  if (err instanceof NamespaceNotFoundError) return new Misconfigured(namespaceMissing(ctx.namespace, ctx.address).message);
+  if (err instanceof NamespaceNotFoundError) return new Misconfigured(namespaceMissing(err.namespace || ctx.namespace, ctx.address || 'its address').message);
   if (err instanceof WorkflowNotFoundError || err instanceof QueryRejectedError) return new NotFound(resource, name);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return new AlreadyExists(resource, name);
   if (err instanceof WorkflowUpdateFailedError) {
@@ -206,7 +205,7 @@ export function mapTemporalError(err: unknown, resource: Resource, name: string,
   const grpc = grpcErrorOf(err);
   if (grpc) {
     if (grpc.code === GRPC_NOT_FOUND) {
-      if (/namespace/i.test(grpc.details)) return new Misconfigured(namespaceMissing(ctx.namespace, ctx.address).message);
+      if (/namespace/i.test(grpc.details)) return new Misconfigured(namespaceMissing(ctx.namespace, ctx.address || 'its address').message);
       return new NotFound(resource, name);
     }
     if (grpc.code === GRPC_UNAVAILABLE) return unreachable(ctx, grpc.details);
@@ -215,16 +214,20 @@ export function mapTemporalError(err: unknown, resource: Resource, name: string,
       // refuse or drop during the wait, it is unreachable, else it is too slow.
       const seen = ctx.reachability?.unreachable;
       if (seen && Date.now() - seen.at < ctx.timeoutMs + 1_000) return unreachable(ctx, seen.message);
-      return new ServiceUnavailable(`Temporal at ${ctx.address} did not answer within ${ctx.timeoutMs / 1000} s`);
+      return new ServiceUnavailable(`Temporal${where(ctx)} did not answer ${ctx.timeoutMs ? `within ${ctx.timeoutMs / 1000} s` : 'in time'}`);
     }
-    return new ServiceUnavailable(`Temporal at ${ctx.address} failed the request: ${grpc.details}`);
+    return new ServiceUnavailable(`Temporal${where(ctx)} failed the request: ${grpc.details}`);
   }
-  if (err instanceof ServiceError) return new ServiceUnavailable(`Temporal at ${ctx.address} failed the request: ${err.message}`);
+  if (err instanceof ServiceError) return new ServiceUnavailable(`Temporal${where(ctx)} failed the request: ${err.message}`);
   return err;
 }
 
+function where(ctx: ErrorContext): string {
+  return ctx.address ? ` at ${ctx.address}` : '';
+}
+
 function unreachable(ctx: ErrorContext, details: string): ServiceUnavailable {
-  return new ServiceUnavailable(`Temporal is unreachable at ${ctx.address}: ${details}`);
+  return new ServiceUnavailable(`Temporal is unreachable${where(ctx)}: ${details}`);
 }
 
 /** The decoded memo of a described workflow, when it is the running Job; null = no such Job. */
@@ -439,26 +442,21 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
 
   async function create(job: StoredJob): Promise<Job> {
     const { namespace: ns, name } = job.metadata;
-    const input: JobWorkflowInput = { job, settings: jobSettingsFrom(config) };
-    const searchAttributes: SearchAttributePair[] = [
-      { key: SA_NAMESPACE, value: ns },
-      { key: SA_NAME, value: name },
-      { key: SA_PHASE, value: 'Pending' },
-      { key: SA_LABELS, value: labelSearchTerms(job.metadata.labels) },
-    ];
+    // The same start a CronJob makes for its Jobs (definitions.ts).
+    const start = jobWorkflowStart(job, jobSettingsFrom(config));
     // The resourceVersion scale of the workflows (microseconds); the workflow's first publish is later.
     const rv = Date.now() * 1000;
     try {
       await call(JOBS, name, createTimeoutMs, () =>
         client.workflow.start(JOB_WORKFLOW_TYPE, {
-          workflowId: workflowIdFor(ns, name),
+          workflowId: start.workflowId,
           taskQueue: config.taskQueue,
-          args: [input],
+          args: start.args,
           // A deleted Job's name is free again once its workflow has ended (Kubernetes frees the
           // name when the object is removed); a live workflow with the id means the Job exists.
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
-          typedSearchAttributes: searchAttributes,
+          typedSearchAttributes: start.typedSearchAttributes,
           // Published from the start: a GET right after the 201 reads it without any worker.
           memo: initialJobMemo(job, rv),
         }),

@@ -27,6 +27,7 @@ const queryParam = (name: string, type: 'string' | 'integer' | 'boolean', descri
 
 const NAMESPACE = pathParam('namespace', 'kjob namespace (a DNS-1123 label), e.g. `default`');
 const JOB_NAME = pathParam('name', 'the Job name');
+const CRONJOB_NAME = pathParam('name', 'the CronJob name');
 const POD_NAME = pathParam('pod', 'the pod name (`<job>-<random>` or `<job>-<index>-<random>`)');
 const LABEL_SELECTOR = queryParam('labelSelector', 'string', 'Kubernetes label selector, e.g. `job-name=pi` or `app in (a,b),!legacy`');
 const FIELD_SELECTOR = queryParam('fieldSelector', 'string', 'Kubernetes field selector, e.g. `involvedObject.name=pi`');
@@ -83,6 +84,39 @@ const manifestBody = {
   },
 };
 
+const EXAMPLE_CRONJOB = {
+  apiVersion: 'batch/v1',
+  kind: 'CronJob',
+  metadata: { name: 'hello' },
+  spec: {
+    schedule: '*/5 * * * *',
+    jobTemplate: {
+      spec: {
+        template: {
+          spec: { restartPolicy: 'OnFailure', containers: [{ name: 'hello', image: 'busybox', command: ['date'] }] },
+        },
+      },
+    },
+  },
+};
+
+const cronJobManifestBody = {
+  required: true,
+  content: {
+    'application/json': { schema: ref('CronJob'), example: EXAMPLE_CRONJOB },
+    'application/yaml': { schema: ref('CronJob'), example: EXAMPLE_CRONJOB },
+  },
+};
+
+const patchBody = {
+  required: true,
+  content: {
+    'application/merge-patch+json': { schema: { type: 'object' } },
+    'application/strategic-merge-patch+json': { schema: { type: 'object' } },
+    'application/json-patch+json': { schema: { type: 'array', items: { type: 'object' } } },
+  },
+};
+
 const deleteOptionsBody = { required: false, content: json(ref('DeleteOptions')) };
 const OPENAPI_DOC = { '200': { description: 'OpenAPI 3 document', content: json({ type: 'object' }) } };
 const DISCOVERY = { '200': { description: 'discovery document', content: json({ type: 'object' }) } };
@@ -99,6 +133,12 @@ const KUBERNETES_OPERATIONS: Record<string, [group: string, kind: string, action
   readNamespacedJob: ['batch', 'Job', 'get'],
   patchNamespacedJob: ['batch', 'Job', 'patch'],
   deleteNamespacedJob: ['batch', 'Job', 'delete'],
+  listNamespacedCronJob: ['batch', 'CronJob', 'list'],
+  createNamespacedCronJob: ['batch', 'CronJob', 'post'],
+  listCronJobForAllNamespaces: ['batch', 'CronJob', 'list'],
+  readNamespacedCronJob: ['batch', 'CronJob', 'get'],
+  patchNamespacedCronJob: ['batch', 'CronJob', 'patch'],
+  deleteNamespacedCronJob: ['batch', 'CronJob', 'delete'],
   listNamespacedPod: ['', 'Pod', 'list'],
   listPodForAllNamespaces: ['', 'Pod', 'list'],
   readNamespacedPod: ['', 'Pod', 'get'],
@@ -164,6 +204,50 @@ export function openApiDocument(): Schema {
           requestBody: deleteOptionsBody,
           responses: {
             '200': { description: 'Status (Background, Orphan) or the Job with deletionTimestamp (Foreground)', content: json({ oneOf: [ref('Status'), ref('Job')] }) },
+            ...errors(400, 404, 415, 422),
+          },
+        }),
+      },
+      '/apis/batch/v1/namespaces/{namespace}/cronjobs': {
+        parameters: [NAMESPACE],
+        get: op('List the CronJobs of a namespace', 'listNamespacedCronJob', {
+          parameters: LIST_PARAMS,
+          responses: { '200': { description: 'CronJobList', content: json(ref('CronJobList')) }, ...errors(400, 404) },
+        }),
+        post: op('Create a CronJob from a manifest (JSON or YAML); its Temporal Schedule starts Jobs from jobTemplate', 'createNamespacedCronJob', {
+          parameters: [DRY_RUN, FIELD_VALIDATION],
+          requestBody: cronJobManifestBody,
+          responses: {
+            '201': { description: 'the created CronJob; unknown fields come back as Warning headers', content: json(ref('CronJob')) },
+            ...errors(400, 409, 413, 415, 422),
+          },
+        }),
+      },
+      '/apis/batch/v1/cronjobs': {
+        get: op('List the CronJobs of all namespaces', 'listCronJobForAllNamespaces', {
+          parameters: LIST_PARAMS,
+          responses: { '200': { description: 'CronJobList', content: json(ref('CronJobList')) }, ...errors(400) },
+        }),
+      },
+      '/apis/batch/v1/namespaces/{namespace}/cronjobs/{name}': {
+        parameters: [NAMESPACE, CRONJOB_NAME],
+        get: op('Read a CronJob with its status (active Jobs, lastScheduleTime, lastSuccessfulTime)', 'readNamespacedCronJob', {
+          responses: { '200': { description: 'the CronJob', content: json(ref('CronJob')) }, ...errors(404) },
+        }),
+        patch: op('Patch a CronJob (suspend, schedule, timeZone, policies, jobTemplate, …); its Schedule follows', 'patchNamespacedCronJob', {
+          parameters: [DRY_RUN, FIELD_VALIDATION],
+          requestBody: patchBody,
+          responses: { '200': { description: 'the patched CronJob', content: json(ref('CronJob')) }, ...errors(400, 404, 409, 413, 415, 422) },
+        }),
+        delete: op('Delete a CronJob and its Schedule; its Jobs are deleted (Background, Foreground) or left (Orphan)', 'deleteNamespacedCronJob', {
+          parameters: [
+            queryParam('propagationPolicy', 'string', '`Background` (default), `Foreground` or `Orphan`', { enum: [...PROPAGATION_POLICIES] }),
+            queryParam('orphanDependents', 'boolean', 'deprecated: `true` is `propagationPolicy=Orphan`'),
+            DRY_RUN,
+          ],
+          requestBody: deleteOptionsBody,
+          responses: {
+            '200': { description: 'Status (Background, Orphan) or the CronJob with deletionTimestamp (Foreground)', content: json({ oneOf: [ref('Status'), ref('CronJob')] }) },
             ...errors(400, 404, 415, 422),
           },
         }),
@@ -238,13 +322,13 @@ export function openApiDocument(): Schema {
           responses: { '200': { description: '`{ paths: { "<group path>": { serverRelativeURL } } }`', content: json({ type: 'object' }) } },
         }),
       },
-      '/openapi/v3/apis/batch/v1': { get: op('The OpenAPI 3 document of batch/v1 (Jobs)', 'openapiBatchV1', { responses: OPENAPI_DOC }) },
+      '/openapi/v3/apis/batch/v1': { get: op('The OpenAPI 3 document of batch/v1 (Jobs, CronJobs)', 'openapiBatchV1', { responses: OPENAPI_DOC }) },
       '/openapi/v3/api/v1': { get: op('The OpenAPI 3 document of core v1 (pods, logs, events)', 'openapiCoreV1', { responses: OPENAPI_DOC }) },
       '/openapi/v3/kjob': { get: op("The OpenAPI 3 document of kjob's own endpoints (probes, discovery, these documents)", 'openapiKjob', { responses: OPENAPI_DOC }) },
       '/api': { get: op('Discovery: core API versions', 'getCoreAPIVersions', { responses: DISCOVERY }) },
       '/apis': { get: op('Discovery: API groups', 'getAPIVersions', { responses: DISCOVERY }) },
       '/api/v1': { get: op('Discovery: core v1 resources kjob serves', 'getCoreAPIResources', { responses: DISCOVERY }) },
-      '/apis/batch/v1': { get: op('Discovery: batch/v1 resources kjob serves', 'getBatchV1APIResources', { responses: DISCOVERY }) },
+      '/apis/batch/v1': { get: op('Discovery: batch/v1 resources kjob serves (jobs, cronjobs)', 'getBatchV1APIResources', { responses: DISCOVERY }) },
       '/version': { get: op('Server version (the Kubernetes Job API level kjob follows)', 'getCodeVersion', { responses: DISCOVERY }) },
     },
     components: {
@@ -263,6 +347,18 @@ export function openApiDocument(): Schema {
           },
         },
         JobList: list('batch/v1', 'JobList', 'Job'),
+        CronJob: {
+          type: 'object',
+          required: ['apiVersion', 'kind', 'spec'],
+          properties: {
+            apiVersion: { type: 'string', enum: ['batch/v1'] },
+            kind: { type: 'string', enum: ['CronJob'] },
+            metadata: ref('ObjectMeta'),
+            spec: { type: 'object', additionalProperties: true, description: 'batch/v1 CronJobSpec (schedule, timeZone, concurrencyPolicy, suspend, jobTemplate, …)' },
+            status: { type: 'object', additionalProperties: true, description: 'batch/v1 CronJobStatus (active, lastScheduleTime, lastSuccessfulTime)' },
+          },
+        },
+        CronJobList: list('batch/v1', 'CronJobList', 'CronJob'),
         Pod: {
           type: 'object',
           properties: {

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../log.js';
 import { connectClient, type Reachability } from '../temporal/connection.js';
 import { createTemporalSetup } from '../temporal/search-attributes.js';
 import { createApp } from './app.js';
+import { createCronJobsGateway } from './cronjobs-gateway.js';
 import { createJobsGateway, type GatewayOptions } from './jobs-gateway.js';
 
 export interface ApiServer {
@@ -42,7 +43,8 @@ export async function startApiServer({ config, client, log, reachability, gatewa
       : undefined;
   setup?.check().catch((err: unknown) => log.info('Temporal not reachable yet; kjob checks its namespace and search attributes when it is', { error: (err as Error).message }));
   const jobs = createJobsGateway({ config, client, log, ...gateway, ...(setup ? { setup } : {}), ...(reachability ? { reachability } : {}) });
-  const app = createApp({ config, jobs, log });
+  const cronJobs = createCronJobsGateway({ config, client, log, ...(gateway?.queryTimeoutMs !== undefined ? { queryTimeoutMs: gateway.queryTimeoutMs } : {}) });
+  const app = createApp({ config, jobs, cronJobs, log });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);

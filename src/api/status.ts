@@ -57,6 +57,7 @@ export interface Resource {
 }
 
 export const JOBS: Resource = { group: 'batch', resource: 'jobs' };
+export const CRONJOBS: Resource = { group: 'batch', resource: 'cronjobs' };
 export const PODS: Resource = { group: '', resource: 'pods' };
 
 function qualified(r: Resource): string {
@@ -167,6 +168,11 @@ export class Invalid extends ApiError {
 /** 422 for a Job: `Job.batch "pi" is invalid: …`. */
 export function invalidJob(name: string, errors: readonly FieldError[]): Invalid {
   return new Invalid({ group: 'batch', kind: 'Job' }, name, errors);
+}
+
+/** 422 for a CronJob: `CronJob.batch "hello" is invalid: …`. */
+export function invalidCronJob(name: string, errors: readonly FieldError[]): Invalid {
+  return new Invalid({ group: 'batch', kind: 'CronJob' }, name, errors);
 }
 
 export class ServiceUnavailable extends ApiError {

@@ -5,11 +5,12 @@
  * printEvent), so `kubectl get jobs` shows STATUS, COMPLETIONS, DURATION and AGE as on a cluster.
  */
 import type { Request } from 'express';
+import type { CronJob } from '../k8s/cronjob-types.js';
 import type { ContainerStatus, Job, KubeEvent, ObjectMeta, Pod } from '../k8s/types.js';
 
 export interface TableColumn {
   name: string;
-  type: 'string' | 'integer';
+  type: 'string' | 'integer' | 'boolean';
   format: string;
   description: string;
   priority: number;
@@ -146,6 +147,44 @@ export function jobTable(jobs: readonly Job[], now = Date.now()): Table {
         containers.map((c) => c.name).join(','),
         containers.map((c) => c.image ?? '').join(','),
         selector || '<none>',
+      ]);
+    }),
+  );
+}
+
+/** printBoolPtr. */
+const boolPtr = (b: boolean | undefined): string => (b === undefined ? '<unset>' : b ? 'True' : 'False');
+
+/** printCronJob: `NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE` (+ containers, images, selector). */
+export function cronJobTable(cronJobs: readonly CronJob[], now = Date.now()): Table {
+  return table(
+    [
+      NAME,
+      col('Schedule', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
+      col('Timezone', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
+      col('Suspend', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.', 0, '', 'boolean'),
+      col('Active', 'A list of pointers to currently running jobs.', 0, '', 'integer'),
+      col('Last Schedule', 'Information when was the last time the job was successfully scheduled.'),
+      AGE,
+      col('Containers', 'Names of each container in the template.', 1),
+      col('Images', 'Images referenced by each container in the template.', 1),
+      col('Selector', 'A label query over pods that should match the pod count.', 1),
+    ],
+    cronJobs.map((cj) => {
+      const containers = cj.spec.jobTemplate?.spec?.template?.spec?.containers ?? [];
+      const lastSchedule = cj.status?.lastScheduleTime ? since(cj.status.lastScheduleTime, now) : '<none>';
+      return row(cj.metadata, [
+        cj.metadata.name ?? '',
+        cj.spec.schedule,
+        cj.spec.timeZone ?? '<none>',
+        boolPtr(cj.spec.suspend),
+        (cj.status?.active ?? []).length,
+        lastSchedule,
+        since(cj.metadata.creationTimestamp, now),
+        containers.map((c) => c.name).join(','),
+        containers.map((c) => c.image ?? '').join(','),
+        // The job template never has a selector (it is generated per Job).
+        '<none>',
       ]);
     }),
   );

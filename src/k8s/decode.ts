@@ -24,6 +24,7 @@ import {
   typeInvalid,
   type FieldError,
 } from './field-errors.js';
+import { CRONJOB_KIND, type CronJob, type CronJobSpec, type JobTemplateSpec } from './cronjob-types.js';
 import {
   JOB_API_VERSION,
   JOB_KIND,
@@ -635,6 +636,53 @@ class Decoder {
     return sp;
   }
 
+  cronJobSpec(v: unknown, p: FieldPath): CronJobSpec {
+    const spec = { schedule: '' } as CronJobSpec;
+    const o = this.object(v, p);
+    if (!o) return spec;
+    this.fields(o, p, {
+      schedule: (x, fp) => void (spec.schedule = this.string(x, fp) ?? ''),
+      timeZone: (x, fp) => {
+        const s = this.string(x, fp);
+        if (s !== undefined) spec.timeZone = s;
+      },
+      startingDeadlineSeconds: (x, fp) => {
+        const n = this.int64(x, fp);
+        if (n !== undefined) spec.startingDeadlineSeconds = n;
+      },
+      concurrencyPolicy: (x, fp) => {
+        const s = this.string(x, fp);
+        if (s !== undefined) spec.concurrencyPolicy = s as CronJobSpec['concurrencyPolicy'];
+      },
+      suspend: (x, fp) => {
+        const b = this.bool(x, fp);
+        if (b !== undefined) spec.suspend = b;
+      },
+      jobTemplate: (x, fp) => {
+        const to = this.object(x, fp);
+        if (!to) return;
+        const template: JobTemplateSpec = { spec: { template: { spec: { containers: [] } } } };
+        this.fields(to, fp, {
+          metadata: (y, yp) => {
+            const m = this.objectMeta(y, yp);
+            if (m) template.metadata = m;
+          },
+          spec: (y, yp) => void (template.spec = this.jobSpec(y, yp)),
+        });
+        spec.jobTemplate = template;
+      },
+      successfulJobsHistoryLimit: (x, fp) => {
+        const n = this.int32(x, fp);
+        if (n !== undefined) spec.successfulJobsHistoryLimit = n;
+      },
+      failedJobsHistoryLimit: (x, fp) => {
+        const n = this.int32(x, fp);
+        if (n !== undefined) spec.failedJobsHistoryLimit = n;
+      },
+    });
+    return spec;
+  }
+
   jobSpec(v: unknown, p: FieldPath): JobSpec {
     const spec: JobSpec = { template: { spec: { containers: [] } } };
     const o = this.object(v, p);
@@ -689,11 +737,11 @@ class Decoder {
  * Checks `apiVersion` and `kind` like the API server's decoder and create handler, with their
  * messages; null when this is a `batch/v1` Job.
  */
-function kindErrorOf(raw: unknown): string | null {
+function kindErrorOf(raw: unknown, expectedKind: string = JOB_KIND): string | null {
   if (!isObj(raw)) {
     const t = jsonType(raw);
     const what = t === 'null' ? 'null' : t === 'array' ? 'an array' : t === 'integer' || t === 'number' ? 'a number' : `a ${t}`;
-    return `the request body must be a single Job object, not ${what}`;
+    return `the request body must be a single ${expectedKind} object, not ${what}`;
   }
   let shown: string;
   try {
@@ -708,9 +756,16 @@ function kindErrorOf(raw: unknown): string | null {
   if (apiVersion !== JOB_API_VERSION) {
     return `the API version in the data (${apiVersion}) does not match the expected API version (${JOB_API_VERSION})`;
   }
-  if (kind !== JOB_KIND) return `no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(JOB_API_VERSION)}`;
+  if (kind !== expectedKind) {
+    // A kind the group knows, sent to another resource's path, is refused in the API server's words
+    // for an object it cannot decode as the resource's kind; an unknown kind is not registered at all.
+    if (KNOWN_BATCH_KINDS.includes(kind)) return `${kind} in version "v1" cannot be handled as a ${expectedKind}: no conversion from kind ${kind} to ${expectedKind}`;
+    return `no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(JOB_API_VERSION)}`;
+  }
   return null;
 }
+
+const KNOWN_BATCH_KINDS = [JOB_KIND, CRONJOB_KIND];
 
 /**
  * Decodes a parsed manifest into a typed Job. See `DecodeResult` for how to answer each outcome.
@@ -733,4 +788,28 @@ export function decodeJob(raw: unknown): DecodeResult {
     errors: d.errors,
     warnings: d.warnings,
   };
+}
+
+export interface CronJobDecodeResult {
+  /** As DecodeResult.job. */
+  cronJob?: CronJob;
+  errors: FieldError[];
+  warnings: string[];
+  kindError?: string;
+}
+
+/** Decodes a parsed manifest into a typed CronJob (see DecodeResult; `status` is ignored). */
+export function decodeCronJob(raw: unknown): CronJobDecodeResult {
+  const kindError = kindErrorOf(raw, CRONJOB_KIND);
+  if (kindError !== null) return { errors: [], warnings: [], kindError };
+  const o = raw as Obj;
+  const d = new Decoder();
+  let metadata: ObjectMeta = {};
+  let spec = { schedule: '', jobTemplate: { spec: { template: { spec: { containers: [] } } } } } as CronJobSpec;
+  for (const key of Object.keys(o)) {
+    if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key) && d.warnings.length < MAX_WARNINGS) d.warnings.push(key);
+  }
+  if (o.metadata !== undefined && o.metadata !== null) metadata = d.objectMeta(o.metadata, path('metadata')) ?? {};
+  if (o.spec !== undefined && o.spec !== null) spec = d.cronJobSpec(o.spec, path('spec'));
+  return { cronJob: { apiVersion: JOB_API_VERSION, kind: CRONJOB_KIND, metadata, spec }, errors: d.errors, warnings: d.warnings };
 }

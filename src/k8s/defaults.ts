@@ -45,7 +45,7 @@ function defaultContainer(c: Container): Container {
 }
 
 /** Pod template defaulting (`SetDefaults_PodSpec`, the parts that matter to a Job). */
-function defaultTemplate(template: PodTemplateSpec): PodTemplateSpec {
+export function defaultTemplate(template: PodTemplateSpec): PodTemplateSpec {
   const spec = { ...template.spec };
   // An empty restartPolicy becomes Always, which Job validation then rejects with
   // `Required value: valid values: "OnFailure", "Never"` (validation.go, job-semantics §2).

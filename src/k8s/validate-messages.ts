@@ -7,6 +7,8 @@
  *
  * Pure: no imports outside k8s/, safe for the workflow bundle.
  */
+import type { StoredCronJob } from './cronjob-types.js';
+import { validateCronJob } from './cronjob-validate.js';
 import type { FieldError } from './field-errors.js';
 import { formatFieldError } from './field-errors.js';
 import { isPropagationPolicy, PROPAGATION_POLICIES } from './job-strategy.js';
@@ -77,4 +79,49 @@ export function gracePeriodErrors(gracePeriodSeconds: unknown): FieldError[] {
   const g = gracePeriodSeconds ?? null;
   if (g === null || (typeof g === 'number' && Number.isInteger(g) && g >= 0)) return [];
   return [{ type: 'FieldValueInvalid', field: 'gracePeriodSeconds', value: g, detail: 'must be greater than or equal to 0' }];
+}
+
+// ---- CronJob workflows ---------------------------------------------------------------------------
+
+/** A CronJob workflow's input `{ cronJob, settings, testKnobs }` as the API would have made it; a message, or null. */
+export function cronJobWorkflowInputProblem(input: unknown): string | null {
+  if (!isObject(input)) return 'expected { cronJob, settings, testKnobs }';
+  if (input.state !== undefined) return null;
+  const { cronJob, settings } = input;
+  if (!isObject(cronJob) || !isObject(cronJob.spec) || !isObject(cronJob.metadata)) return 'cronJob must be a batch/v1 CronJob with metadata and spec';
+  for (const key of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
+    if (typeof cronJob.metadata[key] !== 'string' || cronJob.metadata[key] === '') return `cronJob.metadata.${key} is required`;
+  }
+  const errors = validateCronJob(cronJob as unknown as StoredCronJob);
+  if (errors.length > 0) return errors.map(formatFieldError).join(', ');
+  if (!isObject(settings) || !positive(settings.backoffBaseMs) || !positive(settings.backoffMaxMs) || !positive(settings.restartBackoffMaxMs) || !positive(settings.heartbeatTimeoutMs)) {
+    return 'settings needs positive backoffBaseMs, backoffMaxMs, restartBackoffMaxMs and heartbeatTimeoutMs';
+  }
+  return null;
+}
+
+/** The `update` update of a CronJob: the whole CronJob (metadata and spec). */
+export function cronJobUpdateShapeErrors(cronJob: unknown): FieldError[] {
+  if (isObject(cronJob) && isObject(cronJob.spec) && isObject(cronJob.metadata)) return [];
+  return [{ type: 'FieldValueRequired', field: 'spec', detail: 'the update needs the whole CronJob (metadata and spec)' }];
+}
+
+/** The `scheduled` signal's time (RFC 3339) in epoch milliseconds, or null when it is not one. */
+export function scheduledTimeOf(request: unknown): number | null {
+  const t = isObject(request) && typeof request.scheduledTime === 'string' ? Date.parse(request.scheduledTime) : NaN;
+  return Number.isFinite(t) ? t : null;
+}
+
+/** A `jobFinished` report as a Job workflow sends it (anything else is ignored). */
+export function isJobFinishedReport(x: unknown): x is { name: string; uid: string; ownerUid: string; condition: 'Complete' | 'Failed' | 'Deleted'; startTime: string | null; completionTime: string | null } {
+  if (!isObject(x)) return false;
+  const time = (v: unknown) => v === null || (typeof v === 'string' && Number.isFinite(Date.parse(v)));
+  return (
+    typeof x.name === 'string' &&
+    typeof x.uid === 'string' &&
+    typeof x.ownerUid === 'string' &&
+    (x.condition === 'Complete' || x.condition === 'Failed' || x.condition === 'Deleted') &&
+    time(x.startTime) &&
+    time(x.completionTime)
+  );
 }

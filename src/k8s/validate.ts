@@ -62,6 +62,7 @@ import {
   type JobSpec,
   type LabelSelector,
   type ObjectMeta,
+  type OwnerReference,
   type PodSpec,
   type PodTemplateSpec,
   type StoredJob,
@@ -151,7 +152,8 @@ function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -1)}a` : name;
 }
 
-function validateJobObjectMeta(meta: ObjectMeta): FieldError[] {
+/** ObjectMeta checks of a created object (ValidateObjectMeta), with kjob's DNS-label names. */
+export function validateJobObjectMeta(meta: ObjectMeta): FieldError[] {
   const p = path('metadata');
   const errs: FieldError[] = [];
   if (meta.generateName) {
@@ -171,6 +173,36 @@ function validateJobObjectMeta(meta: ObjectMeta): FieldError[] {
   }
   errs.push(...validateLabels(meta.labels, p.child('labels')));
   errs.push(...validateAnnotations(meta.annotations, p.child('annotations')));
+  errs.push(...validateOwnerReferences(meta.ownerReferences ?? [], p.child('ownerReferences')));
+  return errs;
+}
+
+/**
+ * `ValidateOwnerReferences` (apimachinery ObjectMeta validation): every reference names apiVersion
+ * (with a version), kind, name and uid; at most one is the controller. Upstream reports these on
+ * the list's path, not per item. (A CronJob's Jobs, and `kubectl create job --from`, carry one.)
+ */
+export function validateOwnerReferences(refs: readonly OwnerReference[], p: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  let firstController = '';
+  for (const ref of refs) {
+    const slashes = ref.apiVersion.split('/').length - 1;
+    const version = slashes === 0 ? ref.apiVersion : slashes === 1 ? ref.apiVersion.slice(ref.apiVersion.indexOf('/') + 1) : '';
+    if (version === '') errs.push(invalid(p.child('apiVersion'), ref.apiVersion, 'version must not be empty'));
+    if (ref.kind === '') errs.push(invalid(p.child('kind'), ref.kind, 'must not be empty'));
+    if (ref.name === '') errs.push(invalid(p.child('name'), ref.name, 'must not be empty'));
+    if (ref.uid === '') errs.push(invalid(p.child('uid'), ref.uid, 'must not be empty'));
+    if (ref.controller === true) {
+      const current = `${ref.kind}/${ref.name}`;
+      if (firstController !== '') {
+        errs.push(
+          invalid(p, refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`),
+        );
+      } else {
+        firstController = current;
+      }
+    }
+  }
   return errs;
 }
 
@@ -501,9 +533,19 @@ function validateSuccessPolicy(spec: JobSpec, p: FieldPath): FieldError[] {
   return errs;
 }
 
-/** `validateJobSpec` in upstream order, with kjob's managedBy and manualSelector decisions. */
-function validateJobSpecFields(spec: JobSpec): FieldError[] {
-  const p = path('spec');
+export interface JobSpecFieldsOptions {
+  /**
+   * A CronJob's `jobTemplate.spec`: its manualSelector gets the template's own check
+   * (ValidateJobTemplateSpec) instead of kjob's Job rule.
+   */
+  template?: boolean;
+}
+
+/**
+ * `validateJobSpec` in upstream order, with kjob's managedBy and manualSelector decisions. `p` is
+ * the spec's path (`spec`, or `spec.jobTemplate.spec` for a CronJob).
+ */
+export function validateJobSpecFields(spec: JobSpec, p: FieldPath = path('spec'), options: JobSpecFieldsOptions = {}): FieldError[] {
   const errs: FieldError[] = [];
   const completions = spec.completions ?? undefined;
   if (spec.parallelism !== undefined) errs.push(...nonNegative(spec.parallelism, p.child('parallelism')));
@@ -520,7 +562,7 @@ function validateJobSpecFields(spec: JobSpec): FieldError[] {
     // kjob decision: kjob is the only controller here (job-semantics, decisions table and §22).
     errs.push(notSupported(p.child('managedBy'), spec.managedBy, [JOB_CONTROLLER_NAME]));
   }
-  if (spec.manualSelector === true) {
+  if (spec.manualSelector === true && !options.template) {
     errs.push(
       invalid(
         p.child('manualSelector'),

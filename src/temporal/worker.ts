@@ -1,13 +1,14 @@
 /**
  * Builds kjob's worker: two Temporal workers over one connection (the shared task queue with the
- * workflows and `runPod`, and this node's own task queue) and the PodRegistry that runs this
- * node's pods. Shared by worker.ts, `npm start` and the tests.
+ * Job and CronJob workflows, `runPod` and the Schedule activities; and this node's own task queue)
+ * and the PodRegistry that runs this node's pods. Shared by worker.ts, `npm start` and the tests.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type State, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, PodRegistry, type ActivityDeps, type ReportDelivery } from '../activities/index.js';
+import { createScheduleActivities } from '../activities/schedules.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { checkDataDir } from '../storage/data-dir.js';
@@ -113,7 +114,12 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Kjob
     namespace: config.namespace,
     taskQueue,
     identity,
-    activities: { runPod: activities.runPod, removePodData: activities.removePodData },
+    // Pod attempts, and the CronJob workflows' Temporal Schedule writes.
+    activities: {
+      runPod: activities.runPod,
+      removePodData: activities.removePodData,
+      ...createScheduleActivities({ client: options.client, log: log.child({ component: 'schedules' }) }),
+    },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Each pod is a child process, not CPU here; the limit is back-pressure (KJOB_WORKER_MAX_PODS).
     maxConcurrentActivityTaskExecutions: config.workerMaxPods,

@@ -4,13 +4,19 @@
  * tests import from here; no other file spells these strings.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
+import type { CronJobState } from '../controller/cronjob/index.js';
 import type { EventRecord, JobSettings, JobState, PodDeletion, PodRecord, PropagationPolicy, Trigger } from '../controller/index.js';
+import type { CronJobScheduleOptions } from '../k8s/cronjob-schedule.js';
+import type { CronJob, CronJobStatus, StoredCronJob } from '../k8s/cronjob-types.js';
 import type { PodStatusReport } from '../k8s/pod-run.js';
-import type { EventList, Job, JobStatus, PodList, StoredJob } from '../k8s/types.js';
+import type { EventList, Job, JobStatus, KubeEvent, PodList, StoredJob } from '../k8s/types.js';
 
 export const JOB_WORKFLOW_TYPE = 'job';
 export const SHARD_WORKFLOW_TYPE = 'podShard';
+export const CRONJOB_WORKFLOW_TYPE = 'cronJob';
+/** The tiny workflow a CronJob's Temporal Schedule starts: it tells the CronJob a run is due. */
+export const CRONJOB_TICK_WORKFLOW_TYPE = 'cronJobTick';
 export const DEFAULT_TASK_QUEUE = 'kjob';
 
 /** One live workflow per Job name: `<namespace>/<name>`. */
@@ -52,6 +58,8 @@ export interface PodShardsSnapshot {
   podShard: Record<string, number>;
   /** The Job (as stored) the shards were last told about: its generation. */
   jobGeneration: number;
+  /** The pod runner of the Job's own pods (shard 0; see workflows/pod-runner.ts). */
+  own?: unknown;
 }
 
 /** Hashes of the memo values a Job last published, and its resourceVersion. */
@@ -60,12 +68,47 @@ export interface PublishedSnapshot {
   rv: number;
 }
 
+/**
+ * A CronJob's workflow, and its Temporal Schedule, share the id `cronjob:<namespace>/<name>`.
+ * Namespaces are DNS labels (no `:`), so it cannot collide with a Job (`<namespace>/<name>`) or a
+ * pod shard (`<namespace>/<name>/pods-<k>`).
+ */
+export function cronJobWorkflowIdFor(namespace: string, name: string): string {
+  return `cronjob:${namespace}/${name}`;
+}
+
+export const cronJobScheduleIdFor = cronJobWorkflowIdFor;
+
+/**
+ * How a Job workflow is started, by the API (POST) and by a CronJob (startChild) alike: its id,
+ * input and the search attributes the Temporal UI and the list endpoint filter on.
+ */
+export function jobWorkflowStart(job: StoredJob, settings: JobSettings): { workflowId: string; args: [JobWorkflowInput]; typedSearchAttributes: SearchAttributePair[] } {
+  const { namespace, name } = job.metadata;
+  return {
+    workflowId: workflowIdFor(namespace, name),
+    args: [{ job, settings }],
+    typedSearchAttributes: [
+      { key: SA_NAMESPACE, value: namespace },
+      { key: SA_NAME, value: name },
+      { key: SA_PHASE, value: 'Pending' },
+      { key: SA_LABELS, value: labelSearchTerms(job.metadata.labels) },
+    ],
+  };
+}
+
 export interface ScaleRequest {
   parallelism: number;
 }
 
 export interface DeleteJobRequest {
   propagationPolicy: PropagationPolicy;
+}
+
+/** The `deleteJob` signal (a workflow cannot send updates): delete, if the Job still has this uid. */
+export interface DeleteJobSignalRequest extends DeleteJobRequest {
+  /** Precondition (DeleteOptions.preconditions.uid): a Job recreated under the name is left alone. */
+  uid?: string;
 }
 
 export interface DeletePodRequest {
@@ -78,6 +121,9 @@ export interface DeletePodRequest {
 export const suspendSignal = defineSignal<[]>('suspend');
 export const resumeSignal = defineSignal<[]>('resume');
 export const scaleSignal = defineSignal<[ScaleRequest]>('scale');
+
+/** Delete the Job (a CronJob's Replace and history limits, its own deletion); validated like the `delete` update. */
+export const deleteJobSignal = defineSignal<[DeleteJobSignalRequest]>('deleteJob');
 
 /** Internal (v1 shell): a running pod attempt reports its progress to its Job, one report a signal. */
 export const podStatusSignal = defineSignal<[PodStatusReport]>('podStatus');
@@ -195,3 +241,77 @@ export function labelSearchTerms(labels: Record<string, string> | undefined): st
 }
 
 export const SEARCH_ATTRIBUTES = [SA_NAMESPACE, SA_NAME, SA_PHASE, SA_LABELS] as const;
+
+// ---- CronJobs ------------------------------------------------------------------------------------
+
+export interface CronJobWorkflowInput {
+  /** The validated, defaulted CronJob as created. */
+  cronJob: StoredCronJob;
+  /** Copied into every Job the CronJob creates (kjob's config when the CronJob was created). */
+  settings: JobSettings;
+  /** KJOB_TEST_KNOBS was on: honour kjob.dev/test-schedule-every (tests only). */
+  testKnobs: boolean;
+  /** Continue-as-new: the controller state carried over. */
+  state?: CronJobState;
+  /** Continue-as-new: what the previous run published. */
+  published?: PublishedSnapshot;
+  /** Test hook: ask for continue-as-new once the history has this many events. */
+  continueAsNewAfterEvents?: number;
+}
+
+export interface CronJobTickInput {
+  cronJobWorkflowId: string;
+}
+
+/** A run is due (the Schedule's tick, or an operator from the Temporal UI): RFC 3339 time. */
+export interface ScheduledRequest {
+  scheduledTime: string;
+}
+
+/** A Job tells the CronJob that controls it that it finished or is being deleted. */
+export interface JobFinishedReport {
+  name: string;
+  uid: string;
+  /** The owner's uid as the Job's ownerReference names it (a recreated CronJob ignores old Jobs). */
+  ownerUid: string;
+  condition: 'Complete' | 'Failed' | 'Deleted';
+  startTime: string | null;
+  completionTime: string | null;
+}
+
+export const cronJobScheduledSignal = defineSignal<[ScheduledRequest]>('scheduled');
+export const jobFinishedSignal = defineSignal<[JobFinishedReport]>('jobFinished');
+/** The CronJob object (spec + status) exactly as `GET` serves it. */
+export const cronJobQuery = defineQuery<CronJob>('cronjob');
+/** PATCH: the new CronJob (validated by the API, and again here); answers once the Schedule follows. */
+export const updateCronJobUpdate = defineUpdate<CronJob, [StoredCronJob]>('update');
+export const deleteCronJobUpdate = defineUpdate<CronJob, [DeleteJobRequest]>('delete');
+
+/** Memo keys of a CronJob workflow (read by the API without a worker). */
+export const CRONJOB_MEMO = {
+  /** The CronJob without status (metadata as served, incl. deletion; the current spec). */
+  cronJob: 'cronjob',
+  status: 'status',
+  /** Its newest Kubernetes Events, rendered. */
+  events: 'events',
+  rv: 'rv',
+} as const;
+
+export interface CronJobMemo {
+  cronjob: Omit<CronJob, 'status'>;
+  status: CronJobStatus;
+  events: KubeEvent[];
+  rv: number;
+}
+
+/** What the schedule activity writes: the CronJob's Temporal Schedule. */
+export interface CronJobScheduleRequest {
+  scheduleId: string;
+  options: CronJobScheduleOptions;
+  /** The tick's task queue (the CronJob workflow's). */
+  taskQueue: string;
+  tick: CronJobTickInput;
+}
+
+/** Set by Temporal on every workflow a Schedule starts: the nominal time of the action. */
+export const SA_SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME');

@@ -9,14 +9,16 @@ import { renderEvents, renderJob, renderPods, type JobState, type Trigger } from
 import { formatFieldError } from '../k8s/field-errors.js';
 import { validateUpdate } from '../k8s/job-strategy.js';
 import type { EventList, PodList } from '../k8s/types.js';
-import { deleteRequestErrors, gracePeriodErrors, jobUpdateShapeErrors } from '../k8s/validate-messages.js';
+import { deleteRequestErrors, gracePeriodErrors, isPodStatusReport, jobUpdateShapeErrors } from '../k8s/validate-messages.js';
 import { validateScale } from '../k8s/validate.js';
 import {
+  deleteJobSignal,
   deleteJobUpdate,
   deletePodUpdate,
   deletedQuery,
   eventsQuery,
   jobQuery,
+  podReportsSignal,
   podsQuery,
   resumeSignal,
   scaleSignal,
@@ -51,9 +53,21 @@ export function registerJobHandlers({ state, push, processedThrough, shards }: J
     if (errors.length > 0) return log.warn('ignored invalid scale signal', { errors: errors.map(formatFieldError) });
     push({ type: 'scaleRequested', parallelism: parallelism as number });
   });
+  // A CronJob deletes its Jobs with this signal (workflows cannot send updates): the delete
+  // update's checks, and a uid precondition so a Job recreated under the name is left alone.
+  setHandler(deleteJobSignal, (request) => {
+    if (state().deletion) return;
+    const uid = (request as { uid?: unknown } | undefined)?.uid;
+    if (uid !== undefined && uid !== job().metadata.uid) return log.info('ignored deleteJob signal for another uid', { uid });
+    const errors = deleteRequestErrors(request);
+    if (errors.length > 0) return log.warn('ignored invalid deleteJob signal', { errors: errors.map(formatFieldError) });
+    push({ type: 'jobDeleteRequested', propagationPolicy: request.propagationPolicy });
+  });
   setHandler(shardReportSignal, (report) => {
     for (const trigger of shards.report(report)) push(trigger);
   });
+  // Progress of the pods the Job runs itself (its first slice), from their workers.
+  setHandler(podReportsSignal, (batch) => shards.reportOwn((Array.isArray(batch) ? batch : []).filter(isPodStatusReport)));
 
   setHandler(jobQuery, () => renderJob(state()));
   setHandler(podsQuery, () => podList());

@@ -7,17 +7,17 @@
 import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { jobPhase, renderJob, type JobState } from '../controller/index.js';
 import { JOB_MEMO, SA_LABELS, SA_PHASE, labelSearchTerms, type JobMemo, type PublishedSnapshot } from './definitions.js';
-import { jobDetails } from './ui.js';
 
 /** The newest Events a Job publishes (the `events` query still has all the controller keeps). */
 export const PUBLISHED_EVENTS = 50;
 
 export interface JobPublisher {
-  publish(state: JobState, shardIds: string[]): void;
+  /** Publishes the Job, and `pods` (the memo changes of the Job's own pods) in the same upsert. */
+  publish(state: JobState, shardIds: string[], pods: Record<string, unknown> | null, details: () => string): void;
   snapshot(): PublishedSnapshot;
   /**
-   * Everything published, for the next run's start: Temporal does not carry a memo across
-   * continue-as-new (search attributes it does carry).
+   * The Job's keys as last published, for the next run's start: Temporal does not carry a memo
+   * across continue-as-new (search attributes it does carry).
    */
   memo(): Record<string, unknown>;
 }
@@ -55,17 +55,17 @@ export function createJobPublisher(carried: PublishedSnapshot | undefined): JobP
     return true;
   };
 
-  const publish = (state: JobState, shardIds: string[]) => {
+  const publish = (state: JobState, shardIds: string[], pods: Record<string, unknown> | null, details: () => string) => {
     const { status = {}, ...job } = renderJob(state);
     const memo: JobMemo = { job, status, events: state.events.slice(-PUBLISHED_EVENTS), shards: shardIds, rv };
     last = memo;
-    const update: Record<string, unknown> = {};
+    const update: Record<string, unknown> = { ...(pods ?? {}) };
     for (const key of [JOB_MEMO.job, JOB_MEMO.status, JOB_MEMO.events, JOB_MEMO.shards] as const) {
       if (changed(key, memo[key])) update[key] = memo[key];
     }
     if (Object.keys(update).length > 0) {
       // The Temporal UI's view of the Job (workflow page, "current details"); not a history event.
-      setCurrentDetails(jobDetails(state));
+      setCurrentDetails(details());
       rv = nextResourceVersion(rv, Date.now());
       update[JOB_MEMO.rv] = rv;
       last.rv = rv;

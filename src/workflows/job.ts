@@ -12,9 +12,11 @@ import type { JobWorkflowInput } from './definitions.js';
 import { invalidInput } from './failures.js';
 import { createJobEffects } from './job-effects.js';
 import { registerJobHandlers } from './job-handlers.js';
+import { createOwnerNotifier } from './job-owner.js';
 import { createJobPublisher } from './job-publisher.js';
 import { createPodShards } from './pod-shards.js';
 import { randomSuffix } from './random-suffix.js';
+import { jobDetails } from './ui.js';
 import { jobV1 } from './v1/job.js';
 
 /** Jobs started before wave 2 ran their pods in the Job's own run; their histories take that path. */
@@ -43,25 +45,31 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
   });
   const effects = createJobEffects({ state: () => state, shards, push });
   const publisher = createJobPublisher(input.published);
+  const owner = createOwnerNotifier(input.state);
   registerJobHandlers({ state: () => state, push, processedThrough: (seq) => condition(() => processed >= seq), shards });
 
   // 1: drain what happened into one controller pass; 2: carry out its decisions; 3: publish.
   let deleted = false;
   for (;;) {
-    await condition(() => inbox.length > 0 || (deleted && shards.allClosed()));
-    const triggers = inbox.splice(0, inbox.length);
-    const result = reconcile(state, triggers, { now: Date.now(), randomSuffix });
+    await condition(() => inbox.length > 0 || shards.hasNews() || (deleted && shards.allClosed()));
+    const received = inbox.splice(0, inbox.length);
+    const result = reconcile(state, [...received, ...shards.takeOwnTriggers()], { now: Date.now(), randomSuffix });
     state = result.state;
-    processed += triggers.length;
+    processed += received.length;
     effects.run(result.actions);
     if (result.actions.some((a) => a.type === 'complete')) deleted = true;
     shards.flush(deleted);
-    publisher.publish(state, shards.ids());
+    publisher.publish(state, shards.ids(), shards.takeOwnMemo(), () => jobDetails(state, shards.ownRecords()));
+    owner.notify(state);
     if (deleted && shards.allClosed()) break;
     if (!deleted && historyIsLarge(input)) {
-      await condition(allHandlersFinished);
-      if (inbox.length > 0) continue;
-      await makeContinueAsNewFunc<typeof job>({ memo: publisher.memo() })({
+      // Pods of the Job's own slice must each have a known node first (the next run re-attaches
+      // to them there); meanwhile it starts no more of them.
+      shards.drain();
+      await owner.settled();
+      await condition(() => inbox.length > 0 || shards.hasNews() || (allHandlersFinished() && shards.readyToContinue()));
+      if (inbox.length > 0 || shards.hasNews()) continue;
+      await makeContinueAsNewFunc<typeof job>({ memo: { ...publisher.memo(), ...shards.ownMemo() } })({
         job: input.job,
         settings: state.settings,
         state,
@@ -74,6 +82,7 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
   // The Job is deleted and its shards have stopped their pods and removed their data. The run
   // ends as the Job did, so the Temporal UI tells them apart: a failed Job's workflow fails, the
   // others complete with the Job's last state as their result.
+  await owner.settled();
   await condition(allHandlersFinished);
   const failed = state.conditions.find((c) => c.type === 'Failed' && c.status === 'True');
   if (failed) throw ApplicationFailure.nonRetryable(`Job ${state.job.metadata.name} failed: ${failed.reason}: ${failed.message}`, `Job${failed.reason}`);

@@ -1,12 +1,15 @@
 /**
- * The Job's side of its pod shards (docs/architecture.md): where each pod runs, and one message
- * per shard per workflow task. A new pod goes to the least loaded shard with room (at most
- * `settings.podsPerShard` live pods each); when all are full a new shard is started as a child
- * workflow (parent-close policy ABANDON, so the shards outlive a continue-as-new of the Job). The
- * placement is bookkeeping, not Job logic: which pods exist is the controller's decision.
+ * The Job's side of where its pods run (docs/architecture.md). Shard 0 is the Job's own run: its
+ * pod runner runs the first `settings.podsPerShard` pods as activities of the Job workflow, so a
+ * small Job's pods are one workflow task away from their controller. Pods beyond that go to pod
+ * shards, child workflows (parent-close policy ABANDON, so they outlive a continue-as-new of the
+ * Job), each told what to do with one signal per workflow task. A new pod goes to the least loaded
+ * shard with room, the Job's own first; when all are full a new shard is started. The placement is
+ * bookkeeping, not Job logic: which pods exist is the controller's decision.
  */
 import { ParentClosePolicy, getExternalWorkflowHandle, log, startChild, workflowInfo } from '@temporalio/workflow';
 import { DEFAULT_PODS_PER_SHARD, type JobState, type PodRecord, type Trigger } from '../controller/index.js';
+import type { PodStatusReport } from '../k8s/pod-run.js';
 import {
   SHARD_WORKFLOW_TYPE,
   assignPodsSignal,
@@ -18,6 +21,7 @@ import {
   type ShardReport,
   type ShardWorkflowInput,
 } from './definitions.js';
+import { createPodRunner, type PodRunner, type RunnerCarried } from './pod-runner.js';
 import { shardSummary } from './ui.js';
 
 export interface PodShards {
@@ -26,12 +30,31 @@ export interface PodShards {
   terminate(termination: PodTermination): void;
   /** The Job no longer keeps the pod: its shard unpublishes it. */
   forget(podName: string): void;
-  /** Sends every shard what this workflow task decided; with `closing`, tells them to close. */
+  /** Carries out what this workflow task decided: the Job's own pods now, one signal per shard. */
   flush(closing: boolean): void;
   /** A shard's report: frees the slots of pods that ended; returns the triggers for the controller. */
   report(report: ShardReport): PodTrigger[];
+  /** Progress of the Job's own pods (workers send it to the Job workflow). */
+  reportOwn(reports: readonly PodStatusReport[]): void;
+  /** What happened to the Job's own pods since the last call. */
+  takeOwnTriggers(): PodTrigger[];
+  /** The memo changes of the Job's own pods since the last call, or null. */
+  takeOwnMemo(): Record<string, unknown> | null;
+  /** Every own pod published (for the next run's memo). */
+  ownMemo(): Record<string, unknown>;
+  ownRecords(): PodRecord[];
+  /** Own pods have news (outcomes or memo changes) to take. */
+  hasNews(): boolean;
+  /** Workflow ids whose memo publishes the Job's pods: the Job's own, then its shards'. */
   ids(): string[];
   allClosed(): boolean;
+  /** Ahead of a continue-as-new: the Job's own runner starts no more pods in this run. */
+  drain(): void;
+  /**
+   * The run may continue as new: no child start or signal to a shard is in flight (one still
+   * being delivered when its run closes can be dropped), and every own pod's node is known.
+   */
+  readyToContinue(): boolean;
   snapshot(): PodShardsSnapshot;
 }
 
@@ -55,14 +78,40 @@ export interface PodShardsDeps {
   push: (trigger: Trigger) => void;
 }
 
+const OWN = 0;
 const emptyAssignment = (): PodAssignment => ({ start: [], terminate: [], remove: [] });
 const isEmpty = (a: PodAssignment) => a.start.length === 0 && a.terminate.length === 0 && a.remove.length === 0 && a.job === undefined;
 const ENDED: ReadonlySet<PodTrigger['type']> = new Set(['podExited', 'podLost', 'podNotStarted', 'podStartFailed']);
 
 export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carried, state, push }: PodShardsDeps): PodShards {
-  const shards: Shard[] = (carried?.shards ?? []).map((s) => ({ ...s, live: new Set(s.live), pending: emptyAssignment(), closeSent: s.closed }));
+  const fresh = (index: number): Shard => ({
+    id: index === OWN ? jobWorkflowId : shardIdFor(jobWorkflowId, index),
+    index,
+    started: index === OWN,
+    closed: false,
+    live: new Set(),
+    pending: emptyAssignment(),
+    closeSent: false,
+  });
+  const shards: Shard[] = carried
+    ? carried.shards.map((s) => ({ ...s, live: new Set(s.live), pending: emptyAssignment(), closeSent: s.closed }))
+    : [fresh(OWN)];
   const podShard = new Map<string, number>(Object.entries(carried?.podShard ?? {}));
   let jobGeneration = carried?.jobGeneration ?? state().job.metadata.generation ?? 1;
+  const { job, settings } = state();
+  const own: PodRunner = createPodRunner({
+    workflowId: jobWorkflowId,
+    taskQueue: workflowInfo().taskQueue,
+    job,
+    settings,
+    carried: carried?.own as RunnerCarried | undefined,
+  });
+  let ownClosing: Promise<void> | null = null;
+  let inFlight = 0;
+  const track = (p: Promise<unknown>) => {
+    inFlight++;
+    void p.finally(() => inFlight--);
+  };
   const capacity = () => state().settings.podsPerShard ?? DEFAULT_PODS_PER_SHARD;
 
   const shardOf = (podName: string): Shard | undefined => {
@@ -77,8 +126,7 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
       if (!best || s.live.size < best.live.size) best = s;
     }
     if (best) return best;
-    const index = shards.length;
-    const shard: Shard = { id: shardIdFor(jobWorkflowId, index), index, started: false, closed: false, live: new Set(), pending: emptyAssignment(), closeSent: false };
+    const shard = fresh(shards.length);
     shards.push(shard);
     return shard;
   };
@@ -92,23 +140,39 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
   };
 
   const launch = (shard: Shard, assignment: PodAssignment) => {
-    const { job, settings } = state();
-    const input: ShardWorkflowInput = { jobWorkflowId, shard: shard.index, job, settings, initial: assignment };
+    const input: ShardWorkflowInput = { jobWorkflowId, shard: shard.index, job: state().job, settings: state().settings, initial: assignment };
     if (continueAsNewAfterEvents !== undefined) input.continueAsNewAfterEvents = continueAsNewAfterEvents;
     shard.started = true;
-    startChild(SHARD_WORKFLOW_TYPE, {
+    const started = startChild(SHARD_WORKFLOW_TYPE, {
       workflowId: shard.id,
       args: [input],
       taskQueue: workflowInfo().taskQueue,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: shardSummary(jobWorkflowId, shard.index),
     }).catch((err: unknown) => lose(shard, (err as Error).message));
+    track(started);
   };
 
   const send = (shard: Shard, assignment: PodAssignment) => {
-    getExternalWorkflowHandle(shard.id)
-      .signal(assignPodsSignal, assignment)
-      .catch((err: unknown) => lose(shard, (err as Error).message));
+    track(
+      getExternalWorkflowHandle(shard.id)
+        .signal(assignPodsSignal, assignment)
+        .catch((err: unknown) => lose(shard, (err as Error).message)),
+    );
+  };
+
+  /** The Job's own pods ended: free their slots as a shard report would. */
+  const ownEnded = (triggers: PodTrigger[]) => {
+    for (const t of triggers) if (ENDED.has(t.type)) shards[OWN]?.live.delete(podNameOf(t));
+    return triggers;
+  };
+
+  /** Closing the Job's own slice: once none of its pods runs, remove their data on their nodes. */
+  const closeOwn = (shard: Shard) => {
+    if (ownClosing || own.live() > 0 || !own.idle()) return;
+    ownClosing = own.removeData().then(() => {
+      shard.closed = true;
+    });
   };
 
   return {
@@ -126,20 +190,26 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
       podShard.delete(podName);
     },
     flush(closing) {
-      const job = state().job;
-      const generation = job.metadata.generation ?? 1;
+      const current = state().job;
+      const generation = current.metadata.generation ?? 1;
       const jobChanged = generation !== jobGeneration;
       jobGeneration = generation;
       for (const shard of shards) {
         if (shard.closed) continue;
         const assignment = shard.pending;
         shard.pending = emptyAssignment();
+        if (jobChanged) assignment.job = current;
+        if (shard.index === OWN) {
+          if (closing) assignment.close = true;
+          own.assign(assignment);
+          if (closing) closeOwn(shard);
+          continue;
+        }
         if (!shard.started) {
           if (assignment.start.length > 0) launch(shard, assignment);
           else if (closing) shard.closed = true; // never started: nothing to close
           continue;
         }
-        if (jobChanged) assignment.job = job;
         if (closing && !shard.closeSent) {
           assignment.close = true;
           shard.closeSent = true;
@@ -148,19 +218,28 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
       }
     },
     report({ shard: index, triggers, closed }) {
-      const shard = shards[index];
+      const shard = index === OWN ? undefined : shards[index];
       if (shard) {
         for (const t of triggers) if (ENDED.has(t.type)) shard.live.delete(podNameOf(t));
         if (closed) shard.closed = true;
       }
       return triggers;
     },
+    reportOwn: (reports) => own.report(reports),
+    takeOwnTriggers: () => ownEnded(own.takeTriggers()),
+    takeOwnMemo: () => own.takeMemo(),
+    ownMemo: () => own.fullMemo(),
+    ownRecords: () => own.records(),
+    hasNews: () => own.hasNews(),
     ids: () => shards.map((s) => s.id),
     allClosed: () => shards.every((s) => s.closed),
+    drain: () => own.drain(),
+    readyToContinue: () => inFlight === 0 && own.readyToContinue(),
     snapshot: () => ({
       shards: shards.map(({ id, index, started, closed, live }) => ({ id, index, started, closed, live: [...live] })),
       podShard: Object.fromEntries(podShard),
       jobGeneration,
+      own: own.carried(),
     }),
   };
 }

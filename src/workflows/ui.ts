@@ -38,8 +38,11 @@ function phaseOf(state: JobState): string {
   return state.startTime === null ? '**Pending**' : '**Running**';
 }
 
-/** The Job workflow's current details: phase, counts, conditions, next attempt, recent events. */
-export function jobDetails(state: JobState): string {
+/**
+ * The Job workflow's current details: phase, counts, conditions, next attempt, recent events, and
+ * the pods the Job runs itself.
+ */
+export function jobDetails(state: JobState, ownPods: readonly PodRecord[] = []): string {
   const active = state.pods.filter((p) => (p.phase === 'Pending' || p.phase === 'Running') && p.deletion === null).length;
   const terminating = state.pods.filter((p) => (p.phase === 'Pending' || p.phase === 'Running') && p.deletion !== null).length;
   const completions = state.job.spec.completions;
@@ -59,6 +62,7 @@ export function jobDetails(state: JobState): string {
     lines.push('', '| event | reason | message | count |', '|---|---|---|---|');
     for (const e of recent) lines.push(`| ${e.type} | ${e.reason} | ${e.message.replace(/\|/g, '\\|')} | ${e.count} |`);
   }
+  if (ownPods.length > 0) lines.push('', shardDetails(ownPods));
   return lines.join('\n');
 }
 

@@ -6,10 +6,18 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
+import type { CronJobsGateway } from '../../src/api/cronjobs-gateway.js';
 import type { JobsGateway } from '../../src/api/jobs-gateway.js';
 import { NotFound, JOBS } from '../../src/api/status.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+
+/** CronJob routes are not under test here: every call fails loudly. */
+const unusedCronJobs = new Proxy({} as CronJobsGateway, {
+  get: (_t, prop) => () => {
+    throw new Error(`cronJobs.${String(prop)} must not be called here`);
+  },
+});
 
 const lines: Array<Record<string, unknown>> = [];
 const log = createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
@@ -33,7 +41,7 @@ let server: ReturnType<ReturnType<typeof createApp>['listen']>;
 let base: string;
 
 beforeAll(async () => {
-  const app = createApp({ config: loadConfig({}), jobs: gateway, log });
+  const app = createApp({ config: loadConfig({}), jobs: gateway, cronJobs: unusedCronJobs, log });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -74,6 +82,11 @@ describe('reading one Job by field selector (kubectl wait, kubectl get job NAME 
   let oneBase: string;
   const calls: string[] = [];
   const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'x', namespace: 'default', uid: 'u', resourceVersion: '7' }, spec: {}, status: {} };
+  const unused = new Proxy({} as CronJobsGateway, {
+    get: (_t, prop) => () => {
+      throw new Error(`cronJobs.${String(prop)} is not used by these tests`);
+    },
+  });
   /** find() knows Job "x"; list() is recorded, so the test sees which one a request used. */
   const reads = new Proxy({} as JobsGateway, {
     get: (_t, prop) => {
@@ -86,7 +99,7 @@ describe('reading one Job by field selector (kubectl wait, kubectl get job NAME 
   });
 
   beforeAll(async () => {
-    one = createApp({ config: loadConfig({}), jobs: reads, log }).listen(0, '127.0.0.1');
+    one = createApp({ config: loadConfig({}), jobs: reads, cronJobs: unused, log }).listen(0, '127.0.0.1');
     await new Promise((r) => one.once('listening', r));
     oneBase = `http://127.0.0.1:${(one.address() as AddressInfo).port}`;
   });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTestApi } from '../support/api-env.js';
+import { cronJobScheduleIdFor } from '../../src/workflows/definitions.js';
 import { poll } from '../support/poll.js';
 
 const NS = 'examples';
@@ -85,4 +86,14 @@ describe('examples/', () => {
       }),
     );
   }, 120_000);
+
+  it('cronjob.yaml, POSTed to cronjobs, is on a Temporal Schedule firing every five minutes', async () => {
+    const CRONJOBS = `/apis/batch/v1/namespaces/${NS}/cronjobs`;
+    const res = await env.api.request('POST', CRONJOBS, { body: readFileSync(path.join(dir, 'cronjob.yaml'), 'utf8'), contentType: 'application/yaml' });
+    expect(res.status, res.text).toBe(201);
+    const d = await poll(() => env.stack.client.schedule.getHandle(cronJobScheduleIdFor(NS, 'cronjob')).describe(), () => true, { what: 'the Schedule' });
+    expect(d.spec.timezone).toBe('Etc/UTC');
+    expect(d.info.nextActionTimes.every((t) => t.getUTCMinutes() % 5 === 0 && t.getUTCSeconds() === 0)).toBe(true);
+    expect((await env.api.request('DELETE', `${CRONJOBS}/cronjob`)).status).toBe(200);
+  });
 });

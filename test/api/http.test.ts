@@ -272,9 +272,12 @@ describe('discovery (what kubectl reads first)', () => {
     expect(res.json.kind).toBe(kind);
   });
 
-  it('when fetching batch/v1 resources, then jobs are listed with exactly the verbs kjob serves', async () => {
+  it('when fetching batch/v1 resources, then cronjobs and jobs are listed with exactly the verbs kjob serves', async () => {
     const res = await api.request('GET', '/apis/batch/v1');
-    expect(res.json.resources).toEqual([expect.objectContaining({ name: 'jobs', kind: 'Job', namespaced: true, verbs: ['create', 'delete', 'get', 'list', 'patch'] })]);
+    expect(res.json.resources).toEqual([
+      expect.objectContaining({ name: 'cronjobs', kind: 'CronJob', namespaced: true, shortNames: ['cj'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'] }),
+      expect.objectContaining({ name: 'jobs', kind: 'Job', namespaced: true, verbs: ['create', 'delete', 'get', 'list', 'patch'] }),
+    ]);
   });
 
   it('when fetching /version, then it names kjob', async () => {

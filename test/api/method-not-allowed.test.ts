@@ -6,12 +6,20 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
+import type { CronJobsGateway } from '../../src/api/cronjobs-gateway.js';
 import type { JobsGateway } from '../../src/api/jobs-gateway.js';
 import { openApiDocument } from '../../src/api/openapi.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 
 /** A 405 is decided by the route alone: every gateway call fails loudly. */
+/** CronJob routes are not under test here: every call fails loudly. */
+const unusedCronJobs = new Proxy({} as CronJobsGateway, {
+  get: (_t, prop) => () => {
+    throw new Error(`cronJobs.${String(prop)} must not be called here`);
+  },
+});
+
 const unusedGateway = new Proxy({} as JobsGateway, {
   get: (_t, prop) => () => {
     throw new Error(`gateway.${String(prop)} must not be called for a 405`);
@@ -33,7 +41,7 @@ let server: ReturnType<ReturnType<typeof createApp>['listen']>;
 let base: string;
 
 beforeAll(async () => {
-  const app = createApp({ config: loadConfig({}), jobs: unusedGateway, log: silentLogger });
+  const app = createApp({ config: loadConfig({}), jobs: unusedGateway, cronJobs: unusedCronJobs, log: silentLogger });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
+import type { CronJobsGateway } from '../../src/api/cronjobs-gateway.js';
 import type { JobsGateway } from '../../src/api/jobs-gateway.js';
 import { openApiDocument, openApiGroupDocument, openApiIndex } from '../../src/api/openapi.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 
 /** Route enumeration needs an app, not Temporal: every gateway call fails loudly. */
+/** CronJob routes are not under test here: every call fails loudly. */
+const unusedCronJobs = new Proxy({} as CronJobsGateway, {
+  get: (_t, prop) => () => {
+    throw new Error(`cronJobs.${String(prop)} must not be called here`);
+  },
+});
+
 const unusedGateway = new Proxy({} as JobsGateway, {
   get: (_t, prop) => () => {
     throw new Error(`gateway.${String(prop)} must not be called while listing routes`);
@@ -44,7 +52,7 @@ function documentedRoutes(doc: Record<string, unknown>): string[] {
 
 describe('GET /openapi/v3', () => {
   it('documents every route the app registers, and nothing it does not', () => {
-    const app = createApp({ config: loadConfig({}), jobs: unusedGateway, log: silentLogger });
+    const app = createApp({ config: loadConfig({}), jobs: unusedGateway, cronJobs: unusedCronJobs, log: silentLogger });
     const registered = registeredRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();
     const documented = documentedRoutes(openApiDocument()).sort();
     expect(registered.length).toBeGreaterThan(10);

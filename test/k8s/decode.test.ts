@@ -23,7 +23,8 @@ describe('decodeJob: not a batch/v1 Job (400 BadRequest)', () => {
       raw: { apiVersion: 'v1', kind: 'Pod' },
       want: 'the API version in the data (v1) does not match the expected API version (batch/v1)',
     },
-    { name: 'rejects another kind of batch/v1', raw: { apiVersion: 'batch/v1', kind: 'CronJob' }, want: 'no kind "CronJob" is registered for version "batch/v1"' },
+    { name: 'rejects another kind of batch/v1', raw: { apiVersion: 'batch/v1', kind: 'CronJob' }, want: 'CronJob in version "v1" cannot be handled as a Job: no conversion from kind CronJob to Job' },
+    { name: 'rejects a kind batch/v1 does not have', raw: { apiVersion: 'batch/v1', kind: 'Pod' }, want: 'no kind "Pod" is registered for version "batch/v1"' },
   ];
   it.each(cases)('$name', ({ raw, want }) => {
     const r = decodeJob(raw);

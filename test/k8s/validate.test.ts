@@ -498,6 +498,20 @@ describe('validateJob on create', () => {
     expect(validateJob(applyDefaults(decoded.job!)).map(formatFieldError)).toEqual(['metadata.name: Required value: name or generateName is required']);
   });
 
+  it('when an ownerReference lacks its fields or two are controllers, then ownerReferences is Invalid (ValidateOwnerReferences)', () => {
+    const ref = { apiVersion: 'batch/v1', kind: 'CronJob', name: 'cj', uid: 'u1', controller: true };
+    const decoded = decodeJob({ ...aManifest(), metadata: { name: 'owned', ownerReferences: [ref, { ...ref, name: 'other' }, { apiVersion: 'batch/', kind: '', name: '', uid: '' }] } });
+    expect(validateJob(applyDefaults(decoded.job!)).map(formatFieldError)).toEqual([
+      expect.stringMatching(/^metadata.ownerReferences: Invalid value: \[.*\]: Only one reference can have Controller set to true. Found "true" in references for CronJob\/cj and CronJob\/other$/),
+      'metadata.ownerReferences.apiVersion: Invalid value: "batch/": version must not be empty',
+      'metadata.ownerReferences.kind: Invalid value: "": must not be empty',
+      'metadata.ownerReferences.name: Invalid value: "": must not be empty',
+      'metadata.ownerReferences.uid: Invalid value: "": must not be empty',
+    ]);
+    const one = decodeJob({ ...aManifest(), metadata: { name: 'owned', ownerReferences: [ref] } });
+    expect(validateJob(applyDefaults(one.job!))).toEqual([]);
+  });
+
   it('when generateName is not a valid label prefix, then generateName is Invalid', () => {
     const decoded = decodeJob({ ...aManifest(), metadata: { generateName: 'Bad.' } });
     expect(validateJob(applyDefaults(decoded.job!)).map(formatFieldError)).toEqual([`metadata.generateName: Invalid value: "Bad.": ${labelErr}`]);

@@ -59,8 +59,9 @@ describe('pod shards', () => {
     expect(job.status).toMatchObject({ succeeded: 12, failed: 0, active: 0, completedIndexes: '0-11' });
     expect(runs().sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
     const memo = (await memoOf(workflowIdFor('default', name))) as unknown as JobMemo;
-    // 7 running at most, 3 per shard: three shards.
-    expect(memo.shards).toEqual([0, 1, 2].map((k) => shardIdFor(workflowIdFor('default', name), k)));
+    // 7 running at most, 3 per shard: the Job's own three, then two pod shards.
+    const jobId = workflowIdFor('default', name);
+    expect(memo.shards).toEqual([jobId, shardIdFor(jobId, 1), shardIdFor(jobId, 2)]);
   });
 
   it('when shards and the Job continue as new while pods run, then the pods are re-attached and the counts are exact', async () => {
@@ -72,12 +73,12 @@ describe('pod shards', () => {
     expect(runs().sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
     const jobId = workflowIdFor('default', name);
     expect(await runsOf(jobId)).toBeGreaterThan(1);
-    expect(await runsOf(shardIdFor(jobId, 0))).toBeGreaterThan(1);
+    expect(await runsOf(shardIdFor(jobId, 1))).toBeGreaterThan(1);
     // Temporal does not carry a memo across continue-as-new: the runs must hand theirs on.
     const memo = (await memoOf(jobId)) as unknown as JobMemo;
     expect(memo.status.succeeded).toBe(10);
     expect(memo.shards.length).toBeGreaterThan(0);
-    const shardMemo = await memoOf(shardIdFor(jobId, 0));
+    const shardMemo = await memoOf(shardIdFor(jobId, 1));
     expect(Object.keys(shardMemo).filter((k) => k.startsWith(POD_MEMO_PREFIX) && shardMemo[k] !== null).length).toBeGreaterThan(0);
   });
 
@@ -92,8 +93,9 @@ describe('pod shards', () => {
     expect(published.status.conditions?.map((c) => c.type)).toEqual(['SuccessCriteriaMet', 'Complete']);
     expect(published.events.map((e) => e.reason)).toContain('Completed');
     expect(published.rv).toBeGreaterThan(0);
-    const shard = await memoOf(published.shards[0]!);
-    const pods = Object.entries(shard).filter(([k, v]) => k.startsWith(POD_MEMO_PREFIX) && v !== null);
+    // Two pods fit the Job's own slice: it publishes them itself.
+    expect(published.shards).toEqual([jobId]);
+    const pods = Object.entries(memo).filter(([k, v]) => k.startsWith(POD_MEMO_PREFIX) && v !== null);
     expect(pods).toHaveLength(2);
     expect(pods.map(([, v]) => (v as { phase: string }).phase)).toEqual(['Succeeded', 'Succeeded']);
   });
@@ -106,31 +108,34 @@ describe("the Temporal UI tells each Job's story", () => {
     return meta.currentDetails ?? '';
   }
 
-  it("shows the Job's phase and counts, the shard's pods and how each ended, and a summary on every pod attempt", async () => {
+  it("shows the Job's phase and counts, each shard's pods and how each ended, and a summary on every pod attempt", async () => {
     const name = uniqueName('story');
-    const started = await startJob(stack, manifest(name, '[ $JOB_COMPLETION_INDEX = 0 ] || { sleep 1; exit 1; }', { completionMode: 'Indexed', completions: 2, parallelism: 2, backoffLimit: 0 }));
+    // Indexes 0-2 run in the Job's own slice (3 per shard here), index 3 on pod shard 1.
+    const script = '[ $JOB_COMPLETION_INDEX -lt 3 ] || { sleep 1; exit 1; }';
+    const started = await startJob(stack, manifest(name, script, { completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimit: 0 }));
     await started.waitForCondition('Failed');
     const jobId = workflowIdFor('default', name);
     const details = await poll(() => currentDetails(jobId), (d) => d.includes('**Failed**'), { what: 'Job details' });
     expect(details).toContain('**Failed** (BackoffLimitExceeded)');
     expect(details).toMatch(/1 failed/);
     expect(details).toContain('| FailureTarget | True | BackoffLimitExceeded |');
+    for (const i of [0, 1, 2]) expect(details).toMatch(new RegExp(`\\| ${name}-${i}-\\w{5} \\| ${i} \\| Succeeded \\(exit 0\\) \\|`));
 
-    const shardId = shardIdFor(jobId, 0);
+    const shardId = shardIdFor(jobId, 1);
     const shard = stack.client.workflow.getHandle(shardId);
-    expect(await (await shard.describe()).staticSummary()).toBe(`Pods of Job ${jobId} (shard 0)`);
-    const shardDetails = await currentDetails(shardId);
-    expect(shardDetails).toMatch(new RegExp(`\\| ${name}-0-\\w{5} \\| 0 \\| Succeeded \\(exit 0\\) \\|`));
-    expect(shardDetails).toMatch(new RegExp(`\\| ${name}-1-\\w{5} \\| 1 \\| Failed \\(exit 1\\) \\|`));
+    expect(await (await shard.describe()).staticSummary()).toBe(`Pods of Job ${jobId} (shard 1)`);
+    expect(await currentDetails(shardId)).toMatch(new RegExp(`\\| ${name}-3-\\w{5} \\| 3 \\| Failed \\(exit 1\\) \\|`));
 
-    const history = await shard.fetchHistory();
-    const summaries = (history.events ?? [])
-      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runPod')
-      .map((e) => JSON.parse(Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString('utf8')) as string)
-      .sort();
-    expect(summaries).toHaveLength(2);
-    expect(summaries[0]).toMatch(new RegExp(`^pod ${name}-0-\\w{5} · index 0$`));
-    expect(summaries[1]).toMatch(new RegExp(`^pod ${name}-1-\\w{5} · index 1$`));
+    const summaries: string[] = [];
+    for (const id of [jobId, shardId]) {
+      const history = await stack.client.workflow.getHandle(id).fetchHistory();
+      for (const e of history.events ?? []) {
+        if (e.activityTaskScheduledEventAttributes?.activityType?.name !== 'runPod') continue;
+        summaries.push(JSON.parse(Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString('utf8')) as string);
+      }
+    }
+    expect(summaries.sort()).toHaveLength(4);
+    summaries.forEach((summary, i) => expect(summary).toMatch(new RegExp(`^pod ${name}-${i}-\\w{5} · index ${i}$`)));
   });
 });
 
@@ -169,13 +174,12 @@ describe('prompt termination at the default heartbeat timeout (30 s)', () => {
     await started.waitFor((j) => (j.status?.active ?? 1) === 0 && (j.status?.terminating ?? 1) === 0, 'no pod left');
   });
 
-  it('when the Job is deleted, then its pod process is gone in seconds and its shard closes', async () => {
+  it('when the Job is deleted, then its pod process is gone in seconds and its workflow completes', async () => {
     const { started, pid } = await runningPod('delete');
     await started.handle.executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy: 'Background' }] });
     expect(await goneWithin(pid, 10_000)).toBeLessThan(10_000);
     await started.handle.result();
-    const shard = shardIdFor(started.handle.workflowId, 0);
-    const description = await slow.client.workflow.getHandle(shard).describe();
+    const description = await slow.client.workflow.getHandle(started.handle.workflowId).describe();
     expect(description.status.name).toBe('COMPLETED');
   });
 });

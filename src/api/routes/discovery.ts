@@ -36,7 +36,10 @@ export const BATCH_V1_RESOURCES = {
   kind: 'APIResourceList',
   apiVersion: 'v1',
   groupVersion: 'batch/v1',
-  resources: [{ name: 'jobs', singularName: 'job', namespaced: true, kind: 'Job', verbs: ['create', 'delete', 'get', 'list', 'patch'], categories: ['all'] }],
+  resources: [
+    { name: 'cronjobs', singularName: 'cronjob', namespaced: true, kind: 'CronJob', verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'], shortNames: ['cj'], categories: ['all'] },
+    { name: 'jobs', singularName: 'job', namespaced: true, kind: 'Job', verbs: ['create', 'delete', 'get', 'list', 'patch'], categories: ['all'] },
+  ],
 };
 
 /** What `kubectl version` shows for the server: the Kubernetes Job API level kjob follows. */

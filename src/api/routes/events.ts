@@ -1,10 +1,12 @@
 /**
- * core/v1 Events about Jobs and their pods (`kubectl describe job` reads these with
- * `fieldSelector=involvedObject.name=<job>`). Events live in their Job's workflow, so a selector
- * that names an object reads only the Jobs that object can belong to.
+ * core/v1 Events about Jobs, their pods and CronJobs (`kubectl describe job` reads these with
+ * `fieldSelector=involvedObject.name=<job>`). Events live in their Job's (or CronJob's) workflow,
+ * so a selector that names an object reads only the Jobs that object can belong to and the
+ * CronJob of that name.
  */
 import { Router, type Request, type Response } from 'express';
 import type { EventList, KubeEvent } from '../../k8s/types.js';
+import type { CronJobsGateway } from '../cronjobs-gateway.js';
 import { mapLimit } from '../jobs-gateway.js';
 import { matchesFieldSelector } from '../../k8s/labels.js';
 import { boolParam, isDnsSubdomain, namespaceParam } from '../params.js';
@@ -38,7 +40,11 @@ const EVENT_FIELDS = Object.keys(
   eventFields({ involvedObject: {}, metadata: {}, source: { component: '' } } as unknown as KubeEvent),
 );
 
-async function listEvents(req: Request, res: Response, deps: RouteDeps, namespace: string | null): Promise<void> {
+export interface EventRouteDeps extends RouteDeps {
+  cronJobs: CronJobsGateway;
+}
+
+async function listEvents(req: Request, res: Response, deps: EventRouteDeps, namespace: string | null): Promise<void> {
   const selector = parseFieldSelectorParam(req, EVENT_FIELDS);
   const named = selector.find((t) => t.field === 'involvedObject.name' && t.operator !== '!=')?.value;
   const load = async () => {
@@ -51,6 +57,15 @@ async function listEvents(req: Request, res: Response, deps: RouteDeps, namespac
     } else {
       events = await deps.jobs.allEvents(namespace);
     }
+    // CronJobs: the one named, or all of the namespace(s).
+    const cronJobSources =
+      named !== undefined && namespace !== null
+        ? isDnsSubdomain(named) && named.length <= 63
+          ? [{ namespace, name: named }]
+          : []
+        : (await deps.cronJobs.list(namespace)).map((c) => ({ namespace: c.metadata.namespace ?? '', name: c.metadata.name ?? '' }));
+    const cronJobEvents = await mapLimit(cronJobSources, CONCURRENCY, (s) => deps.cronJobs.events(s.namespace, s.name));
+    events = [...events, ...cronJobEvents.flatMap((l) => l?.items ?? [])];
     return events.filter((e) => matchesFieldSelector(selector, eventFields(e)));
   };
   if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => eventTable(items) : null });
@@ -60,7 +75,7 @@ async function listEvents(req: Request, res: Response, deps: RouteDeps, namespac
   res.json(wantsTable(req) ? { ...eventTable(items), metadata } : list);
 }
 
-export function eventsRouter(deps: RouteDeps): Router {
+export function eventsRouter(deps: EventRouteDeps): Router {
   const router = Router({ caseSensitive: true });
   router
     .route('/api/v1/namespaces/:namespace/events')
