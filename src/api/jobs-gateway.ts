@@ -205,7 +205,7 @@ export function mapTemporalError(err: unknown, resource: Resource, name: string,
   const grpc = grpcErrorOf(err);
   if (grpc) {
     if (grpc.code === GRPC_NOT_FOUND) {
-      if (/namespace/i.test(grpc.details)) return new Misconfigured(namespaceMissing(ctx.namespace, ctx.address || 'its address').message);
+      if (/^namespace \S+ is not found/i.test(grpc.details)) return new Misconfigured(namespaceMissing(ctx.namespace, ctx.address || 'its address').message);
       return new NotFound(resource, name);
     }
     if (grpc.code === GRPC_UNAVAILABLE) return unreachable(ctx, grpc.details);

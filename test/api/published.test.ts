@@ -113,7 +113,9 @@ describe('Temporal errors as the API answers them', () => {
 
   it.each([
     { name: 'a workflow that does not exist', err: new WorkflowNotFoundError('nope', 'default/x', undefined), want: NotFound, message: /not found/ },
-    { name: 'a namespace that does not exist', err: new NamespaceNotFoundError('nope'), want: Misconfigured, message: /temporal operator namespace create --namespace default/ },
+    { name: 'a namespace that does not exist', err: new NamespaceNotFoundError('nope'), want: Misconfigured, message: /temporal operator namespace create --namespace nope --address 127\.0\.0\.1:7233/ },
+    { name: 'a NOT_FOUND that names the namespace of a workflow', err: service(5, 'Workflow executionsRow not found. WorkflowId: x, RunId: y, Namespace: default'), want: NotFound, message: /not found/ },
+    { name: "the server's namespace NOT_FOUND", err: service(5, 'Namespace nope is not found.'), want: Misconfigured, message: /does not exist/ },
     { name: 'a refused connection', err: service(14, 'No connection established'), want: ServiceUnavailable, message: /^Temporal is unreachable at 127\.0\.0\.1:7233: No connection/ },
     { name: 'a deadline with no sign of an outage', err: service(4, 'Deadline exceeded'), want: ServiceUnavailable, message: /did not answer within 1\.8 s/ },
   ])('when the client fails with $name, then the API answers $want.name', ({ err, want, message }) => {
