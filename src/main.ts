@@ -18,6 +18,8 @@ import { startSupervisedDevServer, type SupervisedDevServer } from './temporal/d
 import { setUpTemporal } from './temporal/search-attributes.js';
 import { startWorkerProcess, waitForPoller } from './temporal/worker-process.js';
 
+/** CPU niceness of the embedded Temporal server: between the API's and the worker's. */
+const SERVER_NICENESS = 5;
 /** How long the first start may take to bundle the workflows and poll (slow machines, cold caches). */
 const WORKER_READY_TIMEOUT_MS = 120_000;
 
@@ -78,6 +80,8 @@ async function main(): Promise<void> {
         uiPort: config.uiPort,
         namespace: config.namespace,
         log,
+        // The API (0) before the server, the server before the worker and its pods (WORKER_NICENESS).
+        niceness: SERVER_NICENESS,
         onExit: (message) => process.stderr.write(`${message} (log: ${logFile.path})\n`),
       });
       address = server.address;

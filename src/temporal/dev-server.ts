@@ -22,6 +22,11 @@ export interface DevServerOptions {
   /** SQLite file; default `<dataDir>/temporal.db`. Use ':memory:'-free runs in tests with a temp dir. */
   dbFile?: string;
   startTimeoutMs?: number;
+  /**
+   * CPU niceness of the server (`nice -n`); default none. `npm start` runs it below the API and
+   * above the worker and its pods, so on a machine saturated by pods the API still answers at once.
+   */
+  niceness?: number;
   /** Register kjob's search attributes with the server's flags (default true; tests of kjob's own registration turn it off). */
   searchAttributes?: boolean;
 }
@@ -108,7 +113,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   // The server must not outlive us, even when we are SIGKILLed: a small `sh` supervisor runs it and
   // watches a pipe only we hold open; at EOF (we closed it in stop(), or we died) it stops the
   // server with SIGTERM, then SIGKILL after 10 s. Its own process group is the fallback's target.
-  const child: ChildProcess = spawn('/bin/sh', ['-c', SUPERVISOR, 'kjob-temporal', options.binary, ...args], {
+  const command = options.niceness ? ['nice', '-n', String(options.niceness), options.binary] : [options.binary];
+  const child: ChildProcess = spawn('/bin/sh', ['-c', SUPERVISOR, 'kjob-temporal', ...command, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
