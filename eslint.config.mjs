@@ -89,4 +89,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Plain JavaScript preloaded into child processes (no TypeScript loader there): no type info.
+    files: ['src/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false }, globals: { process: 'readonly' } },
+  },
 );

@@ -6,6 +6,7 @@ import { loadConfig } from './src/config.js';
 import { createLogger } from './src/log.js';
 import { checkDataDir, DataDirError } from './src/storage/data-dir.js';
 import { connectClient, connectNative } from './src/temporal/connection.js';
+import { setUpTemporal } from './src/temporal/search-attributes.js';
 import { createKjobWorker, installTemporalLogging } from './src/temporal/worker.js';
 
 async function main(): Promise<void> {
@@ -15,7 +16,10 @@ async function main(): Promise<void> {
   await checkDataDir(config.dataDir);
   installTemporalLogging(log, config.logLevel === 'debug' ? 'DEBUG' : 'INFO');
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
-  const { client, close } = await connectClient(config, address);
+  const { client, connection: clientConnection, close } = await connectClient(config, address);
+  // kjob registers its own search attributes; a namespace that does not exist stops the worker here.
+  const { problem } = await setUpTemporal({ connection: clientConnection, namespace: config.namespace, address, log });
+  if (problem?.kind === 'namespace') throw new Error(problem.message);
   const connection = await connectNative(config, address);
   const worker = await createKjobWorker({ config, connection, client, log });
   const stop = () => worker.shutdown();

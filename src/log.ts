@@ -1,7 +1,10 @@
 /**
  * JSON-lines logging: one object per line `{ ts, level, msg, ...fields }` on stdout (info/debug)
- * or stderr (warn/error). Loggers are created in entry points and passed down.
+ * or stderr (warn/error), or into a log file (`npm start` keeps the terminal for people). Loggers
+ * are created in entry points and passed down.
  */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -64,3 +67,30 @@ export const silentLogger: Logger = {
   error: () => undefined,
   child: () => silentLogger,
 };
+
+export interface LogFile {
+  path: string;
+  /** A LoggerOptions.write that appends to the file (and echoes to stderr when asked). */
+  write(line: string, level: LogLevel): void;
+  /** Appends raw output (a child process's log lines). */
+  append(chunk: string | Buffer): void;
+  close(): Promise<void>;
+}
+
+/** An append-only log file (its folder is created); `echo` also copies every line to stderr. */
+export function openLogFile(file: string, options: { echo?: boolean } = {}): LogFile {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const stream = createWriteStream(file, { flags: 'a' });
+  // A full disk must not take the process down with it: logging is best effort.
+  stream.on('error', () => undefined);
+  const append = (chunk: string | Buffer) => {
+    stream.write(chunk);
+    if (options.echo) process.stderr.write(chunk);
+  };
+  return {
+    path: file,
+    write: (line) => append(line + '\n'),
+    append,
+    close: () => new Promise<void>((resolve) => stream.end(resolve)),
+  };
+}

@@ -1,14 +1,25 @@
 /**
- * The API's only Temporal client user: starts Job workflows, queries and updates them, lists them
- * through Visibility, and is the one place where Temporal client errors become ApiErrors
- * (WorkflowNotFoundError → NotFound, WorkflowExecutionAlreadyStartedError → AlreadyExists,
- * rejected queries on closed workflows → NotFound, unreachable server → 503). Routes never see a
- * Temporal error, so nothing a user sends can surface as a 500.
+ * The API's only Temporal client user, and the one place where Temporal client errors become
+ * ApiErrors. Routes never see a Temporal error, so nothing a user sends can surface as a 500.
+ *
+ * Reads never wait on a worker (docs/architecture.md, "Reads: published state"): a Job is the
+ * memo of its workflow (`describe`, answered by the Temporal server alone), a list is a
+ * Visibility list with each result's memo, pods are the memos of the Job's shards. Jobs whose
+ * workflow publishes nothing (started before wave 2, the v1 shell) are read with the `job`,
+ * `pods` and `events` queries as before. Writes (PATCH, DELETE, pod DELETE) are updates: they
+ * need a worker, and say so when none polls the task queue.
+ *
+ * Errors are honest and fast: Temporal unreachable → 503 "Temporal is unreachable at …" within
+ * ~1 s (the connection's fail-fast retry policy, see temporal/connection.ts); a namespace that
+ * does not exist or search attributes kjob may not register → 503 without Retry-After whose
+ * message names the fix; no worker for a write → 503 "no kjob worker polls task queue …".
  */
 import {
   ApplicationFailure,
   Client,
+  Connection,
   isGrpcServiceError,
+  NamespaceNotFoundError,
   QueryNotRegisteredError,
   QueryRejectedError,
   ServiceError,
@@ -16,13 +27,16 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { jobSettingsFrom, type Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { EventList, Job, PodList, StoredJob } from '../k8s/types.js';
+import type { EventList, Job, KubeEvent, PodList, StoredJob } from '../k8s/types.js';
 import type { FieldError } from '../k8s/field-errors.js';
 import type { PropagationPolicy } from '../k8s/job-strategy.js';
+import { defaultAddress, type Reachability } from '../temporal/connection.js';
+import { createTemporalSetup, namespaceMissing, type TemporalSetup } from '../temporal/search-attributes.js';
 import {
   deleteJobUpdate,
   deletePodUpdate,
@@ -35,10 +49,12 @@ import {
   SA_NAMESPACE,
   updateJobUpdate,
   workflowIdFor,
+  type JobMemo,
 } from '../workflows/definitions.js';
 
 import { isDnsLabel, isDnsSubdomain } from './params.js';
-import { AlreadyExists, ApiError, Conflict, invalidJob, JOBS, NotFound, PODS, ServiceUnavailable, type Resource } from './status.js';
+import { initialJobMemo, jobMemoOf, listResourceVersion, publishedPodsOf, renderPublishedEvents, renderPublishedJob, renderPublishedPods } from './published.js';
+import { AlreadyExists, ApiError, Conflict, invalidJob, JOBS, Misconfigured, NotFound, PODS, ServiceUnavailable, type Resource } from './status.js';
 
 /** Finalizer the controller renders on a Job deleted with propagationPolicy Foreground. */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
@@ -48,7 +64,7 @@ export const FOREGROUND_FINALIZER = 'foregroundDeletion';
  * Kubernetes keeps serving it (with deletionTimestamp and the foregroundDeletion finalizer) until
  * its pods are gone (garbage collector, "foreground cascading deletion").
  */
-export function isGone(job: Job): boolean {
+export function isGone(job: Pick<Job, 'metadata'>): boolean {
   return job.metadata.deletionTimestamp !== undefined && !(job.metadata.finalizers ?? []).includes(FOREGROUND_FINALIZER);
 }
 
@@ -59,10 +75,12 @@ export interface Readiness {
 }
 
 export interface JobsGateway {
-  /** Starts the Job's workflow; AlreadyExists when a live Job has the name. */
+  /** Starts the Job's workflow, publishing the Job at once; AlreadyExists when a live Job has the name. */
   create(job: StoredJob): Promise<Job>;
-  /** The Job as the `job` query renders it; NotFound when it does not exist (or is being deleted). */
+  /** The Job as published; NotFound when it does not exist (or is being deleted). */
   get(namespace: string, name: string): Promise<Job>;
+  /** `get`, or null when the Job does not exist. */
+  find(namespace: string, name: string): Promise<Job | null>;
   /** Every live Job of `namespace` (all namespaces when null), sorted by namespace then name. */
   list(namespace: string | null): Promise<Job[]>;
   update(job: StoredJob): Promise<Job>;
@@ -71,6 +89,8 @@ export interface JobsGateway {
   pods(namespace: string, name: string): Promise<{ job: Job; pods: PodList } | null>;
   /** The Job's events; null when the Job does not exist. */
   events(namespace: string, name: string): Promise<EventList | null>;
+  /** The events of every live Job of `namespace` (all when null). */
+  allEvents(namespace: string | null): Promise<KubeEvent[]>;
   deletePod(namespace: string, jobName: string, podName: string, gracePeriodSeconds: number | null): Promise<PodList>;
   readiness(): Promise<Readiness>;
 }
@@ -79,22 +99,45 @@ export interface GatewayOptions {
   config: Config;
   client: Client;
   log: Logger;
-  /** How long a query may wait for a worker before the API answers 503 (default 10 s). */
+  /** kjob's namespace and search attribute check (default: one made for the client's connection). */
+  setup?: TemporalSetup;
+  /** What the client's connection last saw of the server (temporal/connection.ts), for messages. */
+  reachability?: Reachability;
+  /** Deadline of a read (describe) before the API answers 503 (default 1.8 s: a 503 within 2 s). */
+  readTimeoutMs?: number;
+  /** Deadline of a Visibility list (all its pages; default 10 s). */
+  listTimeoutMs?: number;
+  /** Deadline of starting a workflow (default 5 s). */
+  createTimeoutMs?: number;
+  /** Deadline of a query to a worker (Jobs without published state; default 10 s). */
   queryTimeoutMs?: number;
-  /** How long the create response waits for the first `job` query before rendering the input. */
-  createQueryTimeoutMs?: number;
+  /** Deadline of an update (PATCH, DELETE; the workflow must take the change in; default 15 s). */
+  updateTimeoutMs?: number;
 }
 
-/** Queries of several Jobs at once (list, pods and events across Jobs). */
-const QUERY_CONCURRENCY = 16;
-/** A recently created Job is looked up directly while Visibility may still lag (see list). */
-const RECENT_CREATE_MS = 60_000;
-const RECENT_CREATE_MAX = 1_000;
+/** Describes of several workflows at once (shards of a Job, recently written Jobs). */
+const DESCRIBE_CONCURRENCY = 16;
+/** A recently written Job is described directly while Visibility may still lag (see list). */
+const RECENT_WRITE_MS = 60_000;
+const RECENT_WRITE_MAX = 1_000;
+/** How long a read waits for a slow describe when a recent answer is at hand (see describe). */
+const SLOW_DESCRIBE_MS = 25;
+/** The oldest answer a read may get while Temporal is slow. */
+const STALE_READ_MS = 1_000;
+/** Workflows whose last answer is kept (oldest dropped first). */
+const ANSWERED_MAX = 1_000;
 /** Pollers seen this recently count as a live worker (a poll lasts up to ~70 s). */
 const POLLER_FRESH_MS = 120_000;
+/** How long "a worker polls" is believed before a write asks again. */
+const POLLER_CACHE_MS = 5_000;
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
 /** Readiness probes are usually given a second or two. */
-const PROBE_TIMEOUT_MS = 2_000;
+const PROBE_TIMEOUT_MS = 1_500;
+// gRPC status codes.
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_NOT_FOUND = 5;
+const GRPC_UNAVAILABLE = 14;
 
 /** Runs fn over items with at most `limit` in flight, keeping order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -114,9 +157,36 @@ function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Maps a Temporal client error about `resource` `name` to an ApiError; unknown errors pass through. */
-export function mapTemporalError(err: unknown, resource: Resource, name: string): unknown {
+function grpcErrorOf(err: unknown): { code: number; details: string } | null {
+  const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : null;
+  return grpc ? { code: grpc.code, details: grpc.details || grpc.message } : null;
+}
+
+/** A start or list refused because kjob's search attributes are not registered in the namespace. */
+export function isSearchAttributeMissing(err: unknown): boolean {
+  const grpc = grpcErrorOf(err);
+  return grpc !== null && grpc.code === GRPC_INVALID_ARGUMENT && /search attribute/i.test(grpc.details);
+}
+
+/** What the gateway knows when it maps an error: where Temporal is, and how long it waited. */
+export interface ErrorContext {
+  address: string;
+  namespace: string;
+  timeoutMs: number;
+  reachability?: Reachability;
+}
+
+/** For callers that know nothing of the connection (messages then name no address). */
+const UNKNOWN_CONTEXT: ErrorContext = { address: '', namespace: '', timeoutMs: 0 };
+
+/**
+ * Maps a Temporal client error about `resource` `name` to an ApiError; unknown errors pass
+ * through. Errors that need a worker (queries, updates) are mapped by the gateway first, since
+ * their message depends on whether a worker polls.
+ */
+export function mapTemporalError(err: unknown, resource: Resource, name: string, ctx: ErrorContext = UNKNOWN_CONTEXT): unknown {
   if (err instanceof ApiError) return err;
+  if (err instanceof NamespaceNotFoundError) return new Misconfigured(namespaceMissing(err.namespace || ctx.namespace, ctx.address || 'its address').message);
   if (err instanceof WorkflowNotFoundError || err instanceof QueryRejectedError) return new NotFound(resource, name);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return new AlreadyExists(resource, name);
   if (err instanceof WorkflowUpdateFailedError) {
@@ -132,90 +202,252 @@ export function mapTemporalError(err: unknown, resource: Resource, name: string)
   if (err instanceof QueryNotRegisteredError) {
     return new ServiceUnavailable(`the worker running ${resource.resource} "${name}" does not answer kjob's queries (${err.message}); is it an older kjob version?`);
   }
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new ServiceUnavailable(`no kjob worker handled the request for ${resource.resource} "${name}" in time`);
-  }
-  const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : null;
+  const grpc = grpcErrorOf(err);
   if (grpc) {
-    // grpc status codes: 4 DEADLINE_EXCEEDED (no worker answered), 5 NOT_FOUND, 14 UNAVAILABLE.
-    if (grpc.code === 5) return new NotFound(resource, name);
-    if (grpc.code === 4) return new ServiceUnavailable(`no kjob worker answered for ${resource.resource} "${name}" in time`);
-    return new ServiceUnavailable(`Temporal is unavailable: ${grpc.details || grpc.message}`);
+    if (grpc.code === GRPC_NOT_FOUND) {
+      if (/^namespace \S+ is not found/i.test(grpc.details)) return new Misconfigured(namespaceMissing(ctx.namespace, ctx.address || 'its address').message);
+      return new NotFound(resource, name);
+    }
+    if (grpc.code === GRPC_UNAVAILABLE) return unreachable(ctx, grpc.details);
+    if (grpc.code === GRPC_DEADLINE_EXCEEDED) {
+      // A read needs no worker: a deadline means Temporal did not answer. If the connection saw it
+      // refuse or drop during the wait, it is unreachable, else it is too slow.
+      const seen = ctx.reachability?.unreachable;
+      if (seen && Date.now() - seen.at < ctx.timeoutMs + 1_000) return unreachable(ctx, seen.message);
+      return new ServiceUnavailable(`Temporal${where(ctx)} did not answer ${ctx.timeoutMs ? `within ${ctx.timeoutMs / 1000} s` : 'in time'}`);
+    }
+    return new ServiceUnavailable(`Temporal${where(ctx)} failed the request: ${grpc.details}`);
   }
-  if (err instanceof ServiceError) return new ServiceUnavailable(`Temporal is unavailable: ${err.message}`);
+  if (err instanceof ServiceError) return new ServiceUnavailable(`Temporal${where(ctx)} failed the request: ${err.message}`);
   return err;
 }
 
+function where(ctx: ErrorContext): string {
+  return ctx.address ? ` at ${ctx.address}` : '';
+}
+
+function unreachable(ctx: ErrorContext, details: string): ServiceUnavailable {
+  return new ServiceUnavailable(`Temporal is unreachable${where(ctx)}: ${details}`);
+}
+
+/** The decoded memo of a described workflow, when it is the running Job; null = no such Job. */
+function runningMemo(d: WorkflowExecutionDescription): Record<string, unknown> | null {
+  return d.status.name === 'RUNNING' ? (d.memo ?? {}) : null;
+}
+
 export function createJobsGateway(options: GatewayOptions): JobsGateway {
-  const { config, client, log } = options;
+  const { config, client, log, reachability } = options;
+  const readTimeoutMs = options.readTimeoutMs ?? 1_800;
+  const listTimeoutMs = options.listTimeoutMs ?? 10_000;
+  const createTimeoutMs = options.createTimeoutMs ?? 5_000;
   const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
-  const createQueryTimeoutMs = options.createQueryTimeoutMs ?? 3_000;
-  // Updates wait for the workflow to take the change in; give them more room than queries.
-  const updateTimeoutMs = 3 * queryTimeoutMs;
+  const updateTimeoutMs = options.updateTimeoutMs ?? 15_000;
+  const namespace = client.options.namespace;
+  const connection = client.connection instanceof Connection ? client.connection : null;
+  const address = connection?.options.address ?? defaultAddress(config);
+  const setup: TemporalSetup =
+    options.setup ?? (connection ? createTemporalSetup({ connection, namespace, address, log }) : { check: async () => null, recheck: async () => ({ problem: null, registered: [] }) });
   // A client whose queries are rejected by closed workflows: a Job whose workflow ended does not
   // exist, and answering from a closed run would need a worker to replay its history.
   const live = new Client({
     connection: client.connection,
-    namespace: client.options.namespace,
+    namespace,
     dataConverter: client.options.dataConverter,
     workflow: { queryRejectCondition: 'NOT_OPEN' },
   });
+  /** Jobs this API wrote lately, by workflow id: list describes them directly (Visibility lags). */
   const recent = new Map<string, { namespace: string; name: string; until: number }>();
+  /** Describes in flight, by workflow id (see `describe`). */
+  const describing = new Map<string, Promise<WorkflowExecutionDescription>>();
+  /** The last answer of each workflow's describe and when its call started (see `describe`). */
+  const answered = new Map<string, { at: number; value: WorkflowExecutionDescription }>();
+  let pollersSeen: { at: number; polling: boolean; lastPollAt: number } | null = null;
 
-  /** The Job's workflow. Names reach a workflow id only in the shape Kubernetes allows (no "/"). */
-  const handle = (namespace: string, name: string): WorkflowHandle => {
-    if (!isDnsLabel(namespace) || !isDnsSubdomain(name)) throw new NotFound(JOBS, name);
-    return live.workflow.getHandle(workflowIdFor(namespace, name));
+  /** The Job's workflow id. Names reach a workflow id only in the shape Kubernetes allows (no "/"). */
+  const jobId = (ns: string, name: string): string => {
+    if (!isDnsLabel(ns) || !isDnsSubdomain(name)) throw new NotFound(JOBS, name);
+    return workflowIdFor(ns, name);
   };
+  const handle = (ns: string, name: string): WorkflowHandle => live.workflow.getHandle(jobId(ns, name));
+
+  const context = (timeoutMs: number): ErrorContext => ({ address, namespace, timeoutMs, ...(reachability ? { reachability } : {}) });
 
   /**
-   * Runs one Temporal call with a deadline (the client would otherwise retry an unreachable
-   * server for many seconds) and maps its errors.
+   * Runs one Temporal call with a deadline (the client would otherwise retry for many seconds) and
+   * maps its errors. A call refused for missing search attributes registers them and runs again.
    */
-  async function call<T>(resource: Resource, name: string, fn: () => Promise<T>, timeoutMs = queryTimeoutMs): Promise<T> {
+  async function call<T>(resource: Resource, name: string, timeoutMs: number, fn: () => Promise<T>, retried = false): Promise<T> {
     try {
       return await live.withDeadline(Date.now() + timeoutMs, fn);
     } catch (err) {
-      throw mapTemporalError(err, resource, name);
+      if (!retried && isSearchAttributeMissing(err)) {
+        const { problem } = await setup.recheck().catch(() => ({ problem: null }));
+        if (problem) throw new Misconfigured(problem.message);
+        return call(resource, name, timeoutMs, fn, true);
+      }
+      throw mapTemporalError(err, resource, name, context(timeoutMs));
     }
   }
 
-  /** The `job` query of a live workflow, bounded in time; NotFound when the workflow is closed. */
-  const queryJob = (namespace: string, name: string, timeoutMs = queryTimeoutMs): Promise<Job> =>
-    call(JOBS, name, () => handle(namespace, name).query(jobQuery), timeoutMs);
-
-  async function get(namespace: string, name: string): Promise<Job> {
-    const job = await queryJob(namespace, name);
-    if (isGone(job)) throw new NotFound(JOBS, name);
-    return job;
+  /**
+   * Whether a worker polls the task queue, and when one last did (remembered for a few seconds).
+   * A poll lasts up to ~70 s, so a worker counts as polling when seen within POLLER_FRESH_MS; a
+   * worker stopped a moment ago therefore still counts until then.
+   */
+  async function workersPolling(): Promise<boolean> {
+    return (await pollers()).polling;
   }
 
-  /** `get`, or null when the Job does not exist. */
-  async function find(namespace: string, name: string): Promise<Job | null> {
+  async function pollers(): Promise<{ at: number; polling: boolean; lastPollAt: number }> {
+    if (pollersSeen && Date.now() - pollersSeen.at < POLLER_CACHE_MS) return pollersSeen;
+    const res = await client.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
+      client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: config.taskQueue }, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW }),
+    );
+    const last = Math.max(0, ...(res.pollers ?? []).map((p) => Number(p.lastAccessTime?.seconds ?? 0) * 1000));
+    pollersSeen = { at: Date.now(), polling: Date.now() - last < POLLER_FRESH_MS, lastPollAt: last };
+    return pollersSeen;
+  }
+
+  const noWorker = () =>
+    new ServiceUnavailable(`no kjob worker polls task queue "${config.taskQueue}" (Temporal namespace "${namespace}"): start one with \`npm run worker\``);
+
+  /**
+   * A call that needs a worker (an update, or a query of a Job without published state). With no
+   * worker polling, 503 at once rather than after the deadline; a deadline while Temporal answers
+   * means no worker took the task in time.
+   */
+  async function callWorker<T>(resource: Resource, name: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+    const polling = await workersPolling().catch((err: unknown) => {
+      throw mapTemporalError(err, resource, name, context(PROBE_TIMEOUT_MS));
+    });
+    if (!polling) throw noWorker();
     try {
-      return await get(namespace, name);
+      return await live.withDeadline(Date.now() + timeoutMs, fn);
+    } catch (err) {
+      const deadline = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcErrorOf(err)?.code === GRPC_DEADLINE_EXCEEDED;
+      const outage = reachability?.unreachable;
+      if (!deadline || (outage && Date.now() - outage.at < timeoutMs + 1_000)) throw mapTemporalError(err, resource, name, context(timeoutMs));
+      pollersSeen = null;
+      const seen = await pollers().catch(() => null);
+      if (seen && !seen.polling) throw noWorker();
+      const ago = seen ? Math.round((Date.now() - seen.lastPollAt) / 1000) : null;
+      throw new ServiceUnavailable(
+        `no kjob worker took the request for ${resource.resource} "${name}" within ${timeoutMs / 1000} s` +
+          (ago !== null ? ` (a worker last polled task queue "${config.taskQueue}" ${ago} s ago: stopped a moment ago, or overloaded)` : ''),
+      );
+    }
+  }
+
+  /**
+   * Describes a workflow, sharing one call among concurrent readers of the same workflow: under
+   * load (200 GETs a second of one Job) Temporal answers one describe per round trip instead of
+   * one per request. A reader gets state no older than the start of the call it joins; a write
+   * through this API drops the shared call (see `remember`), so a read after a write never joins a
+   * call that started before it.
+   *
+   * When Temporal is slow to answer (a busy server), a reader does not wait longer than
+   * SLOW_DESCRIBE_MS if an answer at most STALE_READ_MS old is at hand: it gets that one, and the
+   * call goes on to refresh it. An idle server answers within that wait, so reads are fresh then;
+   * under load a read may lag by up to STALE_READ_MS, as a watch-cache read does in Kubernetes.
+   */
+  function describe(workflowId: string, name: string): Promise<WorkflowExecutionDescription> {
+    let pending = describing.get(workflowId);
+    if (!pending) {
+      const started = Date.now();
+      const call_ = call(JOBS, name, readTimeoutMs, () => live.workflow.getHandle(workflowId).describe());
+      pending = call_.then(
+        (d) => {
+          // Kept unless a write through this API dropped the call meanwhile.
+          if (describing.get(workflowId) === pending) {
+            answered.delete(workflowId);
+            answered.set(workflowId, { at: started, value: d });
+          }
+          // Oldest first (each answer is re-inserted): drop what no read may use any more.
+          for (const [id, a] of answered) {
+            if (answered.size <= ANSWERED_MAX && Date.now() - a.at <= STALE_READ_MS) break;
+            answered.delete(id);
+          }
+          return d;
+        },
+      ).finally(() => {
+        if (describing.get(workflowId) === pending) describing.delete(workflowId);
+      });
+      describing.set(workflowId, pending);
+    }
+    const last = answered.get(workflowId);
+    if (!last || Date.now() - last.at > STALE_READ_MS) return pending;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(last.value), SLOW_DESCRIBE_MS);
+      pending.then(
+        (d) => {
+          clearTimeout(timer);
+          resolve(d);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  function remember(ns: string, name: string): void {
+    const id = workflowIdFor(ns, name);
+    // Reads after this write must not join a describe that started before it, nor be answered
+    // from one (the Job's or its shards').
+    for (const map of [describing, answered]) for (const key of map.keys()) if (key === id || key.startsWith(`${id}/`)) map.delete(key);
+    const now = Date.now();
+    for (const [id, r] of recent) if (r.until < now || recent.size > RECENT_WRITE_MAX) recent.delete(id);
+    recent.set(id, { namespace: ns, name, until: now + RECENT_WRITE_MS });
+  }
+
+  /** The `job` query of a Job without published state (v1), bounded in time. */
+  const queryJob = (ns: string, name: string): Promise<Job> => callWorker(JOBS, name, queryTimeoutMs, () => handle(ns, name).query(jobQuery));
+
+  interface Found {
+    job: Job;
+    /** null: the workflow publishes nothing (v1); read its pods and events with queries. */
+    memo: JobMemo | null;
+  }
+
+  /** A Job from its decoded memo (or its query when it publishes none); null when gone. */
+  async function fromMemo(ns: string, name: string, raw: Record<string, unknown>): Promise<Found | null> {
+    const memo = jobMemoOf(raw);
+    const job = memo ? renderPublishedJob(memo) : await queryJob(ns, name).catch((err: unknown) => (err instanceof NotFound ? null : Promise.reject(err)));
+    if (job === null || isGone(job)) return null;
+    return { job, memo };
+  }
+
+  /** Describes the Job's workflow: the Job, or null when it does not exist (closed, deleting). */
+  async function lookup(ns: string, name: string): Promise<Found | null> {
+    let raw: Record<string, unknown> | null;
+    try {
+      raw = runningMemo(await describe(jobId(ns, name), name));
     } catch (err) {
       if (err instanceof NotFound) return null;
       throw err;
     }
+    return raw === null ? null : fromMemo(ns, name, raw);
   }
 
-  function remember(job: StoredJob): void {
-    const now = Date.now();
-    for (const [id, r] of recent) if (r.until < now || recent.size > RECENT_CREATE_MAX) recent.delete(id);
-    recent.set(workflowIdFor(job.metadata.namespace, job.metadata.name), {
-      namespace: job.metadata.namespace,
-      name: job.metadata.name,
-      until: now + RECENT_CREATE_MS,
-    });
+  async function find(ns: string, name: string): Promise<Job | null> {
+    return (await lookup(ns, name))?.job ?? null;
+  }
+
+  async function get(ns: string, name: string): Promise<Job> {
+    const job = await find(ns, name);
+    if (job === null) throw new NotFound(JOBS, name);
+    return job;
   }
 
   async function create(job: StoredJob): Promise<Job> {
-    const { namespace, name } = job.metadata;
+    const { namespace: ns, name } = job.metadata;
     // The same start a CronJob makes for its Jobs (definitions.ts).
     const start = jobWorkflowStart(job, jobSettingsFrom(config));
+    // The resourceVersion scale of the workflows (microseconds); the workflow's first publish is later.
+    const rv = Date.now() * 1000;
     try {
-      await call(JOBS, name, () =>
+      await call(JOBS, name, createTimeoutMs, () =>
         client.workflow.start(JOB_WORKFLOW_TYPE, {
           workflowId: start.workflowId,
           taskQueue: config.taskQueue,
@@ -225,107 +457,149 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: start.typedSearchAttributes,
+          // Published from the start: a GET right after the 201 reads it without any worker.
+          memo: initialJobMemo(job, rv),
         }),
       );
     } catch (err) {
       if (!(err instanceof AlreadyExists)) throw err;
-      const existing = await queryJob(namespace, name).catch(() => null);
-      throw new AlreadyExists(JOBS, name, existing?.metadata.deletionTimestamp !== undefined);
+      const existing = await call(JOBS, name, readTimeoutMs, () => handle(ns, name).describe()).catch(() => null);
+      const memo = existing ? jobMemoOf(existing.memo) : null;
+      throw new AlreadyExists(JOBS, name, memo?.job.metadata.deletionTimestamp !== undefined);
     }
-    remember(job);
-    log.info('job created', { namespace, job: name, uid: job.metadata.uid });
-    // Prefer the query (it is exactly what GET shows); if no worker picks the first workflow task
-    // up quickly, answer with the stored input rather than keep the client waiting.
-    try {
-      return await queryJob(namespace, name, createQueryTimeoutMs);
-    } catch (err) {
-      log.warn('job query after create timed out; answering with the stored Job', { namespace, job: name, err });
-      return { ...job, status: {} };
-    }
+    remember(ns, name);
+    log.info('job created', { namespace: ns, job: name, uid: job.metadata.uid });
+    return renderPublishedJob({ job, status: {}, events: [], shards: [], rv });
   }
 
-  async function list(namespace: string | null): Promise<Job[]> {
+  /** Every live Job of `ns` (all when null) with its memo, sorted by namespace then name. */
+  async function listFound(ns: string | null): Promise<Found[]> {
     const clauses = [`WorkflowType = ${quote(JOB_WORKFLOW_TYPE)}`, `ExecutionStatus = 'Running'`, `TaskQueue = ${quote(config.taskQueue)}`];
-    if (namespace !== null) clauses.push(`${SA_NAMESPACE.name} = ${quote(namespace)}`);
-    const ids = new Map<string, { namespace: string; name: string }>();
-    await call(JOBS, '', async () => {
+    if (ns !== null) clauses.push(`${SA_NAMESPACE.name} = ${quote(ns)}`);
+    const jobs = new Map<string, Found | null>();
+    const unpublished: Array<{ id: string; namespace: string; name: string }> = [];
+    await call(JOBS, '', listTimeoutMs, async () => {
       for await (const info of live.workflow.list({ query: clauses.join(' AND ') })) {
-        const ns = info.typedSearchAttributes.get(SA_NAMESPACE);
+        const jobNs = info.typedSearchAttributes.get(SA_NAMESPACE);
         const name = info.typedSearchAttributes.get(SA_NAME);
-        if (ns !== undefined && name !== undefined) ids.set(info.workflowId, { namespace: ns, name });
+        if (jobNs === undefined || name === undefined || info.status.name !== 'RUNNING') continue;
+        // A Job that publishes its state costs nothing more; one that does not (v1) is queried.
+        const memo = jobMemoOf(info.memo);
+        if (memo === null) {
+          unpublished.push({ id: info.workflowId, namespace: jobNs, name });
+          continue;
+        }
+        const job = renderPublishedJob(memo);
+        jobs.set(info.workflowId, isGone(job) ? null : { job, memo });
       }
     });
-    // Visibility is eventually consistent: a Job created a moment ago may be missing from it while
-    // GET already finds it. Jobs this API created in the last minute are looked up directly, so a
-    // client that creates then lists sees its Job (read-your-writes for this API process). The
-    // opposite lag (a deleted Job still listed as Running) needs nothing: its query shows it gone
-    // or is rejected because the workflow closed.
+    const queried = await mapLimit(unpublished, DESCRIBE_CONCURRENCY, (j) => fromMemo(j.namespace, j.name, {}));
+    unpublished.forEach((j, i) => jobs.set(j.id, queried[i] ?? null));
+    // Visibility is eventually consistent: a Job created a moment ago may be missing from it (or a
+    // Job just patched or deleted still shown as it was) while GET already shows the truth. Jobs
+    // this API wrote in the last minute are described directly, so a client that writes then lists
+    // sees its write (read-your-writes for this API process).
     const now = Date.now();
+    const fresh: Array<[string, { namespace: string; name: string }]> = [];
     for (const [id, r] of recent) {
       if (r.until < now) recent.delete(id);
-      else if (namespace === null || r.namespace === namespace) ids.set(id, { namespace: r.namespace, name: r.name });
+      else if (ns === null || r.namespace === ns) fresh.push([id, r]);
     }
-    const jobs = await mapLimit([...ids.values()], QUERY_CONCURRENCY, (j) => find(j.namespace, j.name));
+    const described = await mapLimit(fresh, DESCRIBE_CONCURRENCY, ([, r]) => lookup(r.namespace, r.name));
+    fresh.forEach(([id], i) => jobs.set(id, described[i] ?? null));
+
     // Sorted by namespace, then name, in byte order (the order of the API server's storage keys).
     const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-    return jobs
-      .filter((j): j is Job => j !== null)
-      .sort((a, b) => cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || cmp(a.metadata.name ?? '', b.metadata.name ?? ''));
+    return [...jobs.values()]
+      .filter((f): f is Found => f !== null)
+      .sort((a, b) => cmp(a.job.metadata.namespace ?? '', b.job.metadata.namespace ?? '') || cmp(a.job.metadata.name ?? '', b.job.metadata.name ?? ''));
+  }
+
+  async function list(ns: string | null): Promise<Job[]> {
+    return (await listFound(ns)).map((f) => f.job);
   }
 
   async function update(job: StoredJob): Promise<Job> {
-    const { namespace, name } = job.metadata;
-    return call(JOBS, name, () => handle(namespace, name).executeUpdate(updateJobUpdate, { args: [job] }), updateTimeoutMs);
+    const { namespace: ns, name } = job.metadata;
+    const updated = await callWorker(JOBS, name, updateTimeoutMs, () => handle(ns, name).executeUpdate(updateJobUpdate, { args: [job] }));
+    remember(ns, name);
+    return updated;
   }
 
-  async function del(namespace: string, name: string, propagationPolicy: PropagationPolicy): Promise<Job> {
+  async function del(ns: string, name: string, propagationPolicy: PropagationPolicy): Promise<Job> {
     // No lookup first: an unknown or closed workflow fails the update (NotFound), and the
     // workflow's validator refuses a Job already being deleted (NotFound).
-    const job = await call(JOBS, name, () => handle(namespace, name).executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy }] }), updateTimeoutMs);
-    log.info('job deleted', { namespace, job: name, propagationPolicy });
+    const job = await callWorker(JOBS, name, updateTimeoutMs, () => handle(ns, name).executeUpdate(deleteJobUpdate, { args: [{ propagationPolicy }] }));
+    remember(ns, name);
+    log.info('job deleted', { namespace: ns, job: name, propagationPolicy });
     return job;
   }
 
-  async function pods(namespace: string, name: string): Promise<{ job: Job; pods: PodList } | null> {
-    const job = await find(namespace, name);
-    if (job === null) return null;
-    const list = await call(JOBS, name, () => handle(namespace, name).query(podsQuery));
-    return { job, pods: list };
+  async function pods(ns: string, name: string): Promise<{ job: Job; pods: PodList } | null> {
+    const found = await lookup(ns, name);
+    if (found === null) return null;
+    const { job, memo } = found;
+    if (memo === null) return { job, pods: await callWorker(JOBS, name, queryTimeoutMs, () => handle(ns, name).query(podsQuery)) };
+    // Each shard publishes its pods; a shard that is gone (closed and past retention) has none.
+    const shardPods = await mapLimit(memo.shards, DESCRIBE_CONCURRENCY, (id) =>
+      describe(id, name).then(
+        (d) => publishedPodsOf(d.memo),
+        (err: unknown) => (err instanceof NotFound ? [] : Promise.reject(err)),
+      ),
+    );
+    const items = renderPublishedPods(memo, shardPods.flat());
+    return { job, pods: { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: listResourceVersion(items) }, items } };
   }
 
-  async function events(namespace: string, name: string): Promise<EventList | null> {
-    if ((await find(namespace, name)) === null) return null;
-    return call(JOBS, name, () => handle(namespace, name).query(eventsQuery));
+  function eventsOf(found: Found, ns: string, name: string): Promise<KubeEvent[]> {
+    if (found.memo) return Promise.resolve(renderPublishedEvents(found.memo));
+    return callWorker(JOBS, name, queryTimeoutMs, () => handle(ns, name).query(eventsQuery)).then((l) => l.items);
   }
 
-  async function deletePod(namespace: string, jobName: string, podName: string, gracePeriodSeconds: number | null): Promise<PodList> {
-    return call(PODS, podName, () => handle(namespace, jobName).executeUpdate(deletePodUpdate, { args: [{ podName, gracePeriodSeconds }] }), updateTimeoutMs);
+  async function events(ns: string, name: string): Promise<EventList | null> {
+    const found = await lookup(ns, name);
+    if (found === null) return null;
+    const items = await eventsOf(found, ns, name);
+    return { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: listResourceVersion(items) }, items };
+  }
+
+  async function allEvents(ns: string | null): Promise<KubeEvent[]> {
+    // The list's memos carry the events: no further call, except for Jobs that publish nothing.
+    const found = await listFound(ns);
+    const lists = await mapLimit(found, DESCRIBE_CONCURRENCY, (f) => eventsOf(f, f.job.metadata.namespace ?? '', f.job.metadata.name ?? ''));
+    return lists.flat();
+  }
+
+  async function deletePod(ns: string, jobName: string, podName: string, gracePeriodSeconds: number | null): Promise<PodList> {
+    const after = await callWorker(PODS, podName, updateTimeoutMs, () =>
+      handle(ns, jobName).executeUpdate(deletePodUpdate, { args: [{ podName, gracePeriodSeconds }] }),
+    );
+    remember(ns, jobName);
+    return after;
   }
 
   async function readiness(): Promise<Readiness> {
     try {
       await client.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => client.workflowService.getSystemInfo({}));
     } catch (err) {
-      return { temporal: false, workers: false, message: `Temporal is not reachable: ${(err as Error).message}` };
+      const mapped = mapTemporalError(err, JOBS, '', context(PROBE_TIMEOUT_MS));
+      return { temporal: false, workers: false, message: mapped instanceof ApiError ? mapped.message : `Temporal is unreachable at ${address}: ${String(err)}` };
     }
     try {
-      const res = await client.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
-        client.workflowService.describeTaskQueue({
-          namespace: client.options.namespace,
-          taskQueue: { name: config.taskQueue },
-          taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
-        }),
-      );
-      const fresh = (res.pollers ?? []).some((p) => {
-        const seconds = Number(p.lastAccessTime?.seconds ?? 0);
-        return Date.now() - seconds * 1000 < POLLER_FRESH_MS;
-      });
-      if (!fresh) return { temporal: true, workers: false, message: `no kjob worker polls task queue "${config.taskQueue}"` };
+      const problem = await setup.check();
+      if (problem) return { temporal: true, workers: false, message: problem.message };
+    } catch (err) {
+      const mapped = mapTemporalError(err, JOBS, '', context(PROBE_TIMEOUT_MS));
+      return { temporal: false, workers: false, message: mapped instanceof ApiError ? mapped.message : String(err) };
+    }
+    try {
+      pollersSeen = null;
+      if (!(await workersPolling())) return { temporal: true, workers: false, message: `no kjob worker polls task queue "${config.taskQueue}"` };
       return { temporal: true, workers: true, message: 'ok' };
     } catch (err) {
       return { temporal: true, workers: false, message: `could not describe task queue "${config.taskQueue}": ${(err as Error).message}` };
     }
   }
 
-  return { create, get, list, update, delete: del, pods, events, deletePod, readiness };
+  return { create, get, find, list, update, delete: del, pods, events, allEvents, deletePod, readiness };
 }

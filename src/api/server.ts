@@ -6,10 +6,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import type { Client } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
-import { connectClient } from '../temporal/connection.js';
+import { connectClient, type Reachability } from '../temporal/connection.js';
+import { createTemporalSetup } from '../temporal/search-attributes.js';
 import { createApp } from './app.js';
 import { createCronJobsGateway } from './cronjobs-gateway.js';
 import { createJobsGateway, type GatewayOptions } from './jobs-gateway.js';
@@ -24,15 +25,24 @@ export interface StartApiOptions {
   config: Config;
   client: Client;
   log: Logger;
-  /** Gateway tuning (tests shorten the query timeouts). */
-  gateway?: Pick<GatewayOptions, 'queryTimeoutMs' | 'createQueryTimeoutMs'>;
+  /** What the client's connection saw of the server (connectClient's), for honest 503 messages. */
+  reachability?: Reachability;
+  /** Gateway tuning (tests shorten the timeouts). */
+  gateway?: Omit<GatewayOptions, 'config' | 'client' | 'log' | 'setup' | 'reachability'>;
 }
 
 /** How long close() lets in-flight requests finish before cutting connections (log follows never end on their own). */
 const CLOSE_GRACE_MS = 5_000;
 
-export async function startApiServer({ config, client, log, gateway }: StartApiOptions): Promise<ApiServer> {
-  const jobs = createJobsGateway({ config, client, log, ...gateway });
+export async function startApiServer({ config, client, log, reachability, gateway }: StartApiOptions): Promise<ApiServer> {
+  // kjob registers its search attributes itself (and finds a missing namespace) at start; when
+  // Temporal is not reachable yet, the first request or readiness probe that needs them does it.
+  const setup =
+    client.connection instanceof Connection
+      ? createTemporalSetup({ connection: client.connection, namespace: client.options.namespace, address: client.connection.options.address, log })
+      : undefined;
+  setup?.check().catch((err: unknown) => log.info('Temporal not reachable yet; kjob checks its namespace and search attributes when it is', { error: (err as Error).message }));
+  const jobs = createJobsGateway({ config, client, log, ...gateway, ...(setup ? { setup } : {}), ...(reachability ? { reachability } : {}) });
   const cronJobs = createCronJobsGateway({ config, client, log, ...(gateway?.queryTimeoutMs !== undefined ? { queryTimeoutMs: gateway.queryTimeoutMs } : {}) });
   const app = createApp({ config, jobs, cronJobs, log });
   const server: Server = await new Promise((resolve, reject) => {
@@ -67,8 +77,9 @@ export async function startApiServer({ config, client, log, gateway }: StartApiO
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, fields: { service: 'kjob-api' } });
-  const temporal = await connectClient(config);
-  const api = await startApiServer({ config, client: temporal.client, log });
+  // Lazy: the API starts (and answers 503 "Temporal is unreachable") while Temporal is down.
+  const temporal = await connectClient(config, undefined, { lazy: true, failFast: true });
+  const api = await startApiServer({ config, client: temporal.client, log, reachability: temporal.reachability });
   console.log(`kjob API listening on ${api.url}`);
   let stopping = false;
   const stop = async () => {

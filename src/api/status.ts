@@ -181,6 +181,18 @@ export class ServiceUnavailable extends ApiError {
   }
 }
 
+/**
+ * kjob cannot work with the Temporal it is pointed at until someone fixes the setup (a namespace
+ * that does not exist, search attributes kjob may not register). Still a 503 (the service is
+ * unavailable, through no fault of the request), but without Retry-After: retrying will not help,
+ * and client-go retries only answers that carry one. The message names the fix.
+ */
+export class Misconfigured extends ApiError {
+  constructor(message: string) {
+    super(503, 'ServiceUnavailable', message);
+  }
+}
+
 export class InternalError extends ApiError {
   constructor(requestId: string) {
     super(500, 'InternalError', `Internal error occurred: unexpected server error (request id ${requestId}); see the API log`);

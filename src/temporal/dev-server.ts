@@ -22,12 +22,28 @@ export interface DevServerOptions {
   /** SQLite file; default `<dataDir>/temporal.db`. Use ':memory:'-free runs in tests with a temp dir. */
   dbFile?: string;
   startTimeoutMs?: number;
+  /**
+   * CPU niceness of the server (`nice -n`); default none. `npm start` runs it below the API and
+   * above the worker and its pods, so on a machine saturated by pods the API still answers at once.
+   */
+  niceness?: number;
+  /** Register kjob's search attributes with the server's flags (default true; tests of kjob's own registration turn it off). */
+  searchAttributes?: boolean;
+}
+
+export interface DevServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The server's last output lines (its own JSON log lines at --log-level warn). */
+  lastLines: string[];
 }
 
 export interface DevServer {
   address: string;
   uiUrl: string | null;
   pid: number;
+  /** Resolves when the server has exited, for whatever reason (stop() included). */
+  exited: Promise<DevServerExit>;
   stop(): Promise<void>;
 }
 
@@ -93,14 +109,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-disable-news-fetch');
-  for (const key of SEARCH_ATTRIBUTES) {
+  for (const key of options.searchAttributes === false ? [] : SEARCH_ATTRIBUTES) {
     args.push('--search-attribute', `${key.name}=${SA_TYPES[key.type] ?? 'Keyword'}`);
   }
 
   // The server must not outlive us, even when we are SIGKILLed: a small `sh` supervisor runs it and
   // watches a pipe only we hold open; at EOF (we closed it in stop(), or we died) it stops the
   // server with SIGTERM, then SIGKILL after 10 s. Its own process group is the fallback's target.
-  const child: ChildProcess = spawn('/bin/sh', ['-c', SUPERVISOR, 'kjob-temporal', options.binary, ...args], {
+  const command = options.niceness ? ['nice', '-n', String(options.niceness), options.binary] : [options.binary];
+  const child: ChildProcess = spawn('/bin/sh', ['-c', SUPERVISOR, 'kjob-temporal', ...command, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
@@ -118,10 +135,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
   child.stdout?.on('data', onLine);
   child.stderr?.on('data', onLine);
-  const exitPromise = new Promise<void>((resolve) => {
+  const exitPromise = new Promise<DevServerExit>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = { code, signal };
-      resolve();
+      resolve({ code, signal, lastLines: [...stderrTail] });
     });
   });
 
@@ -154,6 +171,72 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address: `${host}:${port}`,
     uiUrl: uiPort === null ? null : `http://${host}:${uiPort}`,
     pid: child.pid ?? -1,
+    exited: exitPromise,
     stop,
+  };
+}
+
+export interface SupervisedDevServer {
+  address: string;
+  uiUrl: string | null;
+  /** Stops the server (no restart); resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/** A server that ran this long was healthy: the next restart waits the shortest backoff again. */
+const HEALTHY_RUN_MS = 60_000;
+
+/**
+ * The embedded server of `npm start`, restarted on the same ports and database (1 s backoff,
+ * doubling to 30 s) if it exits on its own — crashed or killed — so kjob does not go on answering
+ * 503 for ever; the API and the worker reconnect by themselves. `onExit` tells a person.
+ */
+export async function startSupervisedDevServer(options: DevServerOptions & { onExit?: (message: string) => void }): Promise<SupervisedDevServer> {
+  const log = options.log.child({ component: 'temporal-dev-server' });
+  let current = await startDevServer(options);
+  const port = Number(current.address.split(':').pop());
+  const uiPort = current.uiUrl === null ? null : Number(current.uiUrl.split(':').pop());
+  let stopping = false;
+  let backoff = 1_000;
+  let started = Date.now();
+  let restartTimer: NodeJS.Timeout | null = null;
+
+  const restart = async (): Promise<void> => {
+    restartTimer = null;
+    if (stopping) return;
+    try {
+      started = Date.now();
+      current = await startDevServer({ ...options, port, uiPort });
+      log.info('temporal dev server restarted', { address: current.address });
+      options.onExit?.(`the Temporal dev server is back on ${current.address}`);
+      watch(current);
+    } catch (err) {
+      log.error('temporal dev server could not be restarted', { error: err });
+      options.onExit?.(`the Temporal dev server could not be restarted (${(err as Error).message}); trying again in ${backoff / 1000} s`);
+      restartTimer = setTimeout(() => void restart(), backoff);
+      backoff = Math.min(backoff * 2, 30_000);
+    }
+  };
+  const watch = (server: DevServer) => {
+    void server.exited.then((how) => {
+      if (stopping || server !== current) return;
+      if (Date.now() - started > HEALTHY_RUN_MS) backoff = 1_000;
+      log.error('temporal dev server exited unexpectedly', { code: how.code, signal: how.signal, lastLines: how.lastLines });
+      const why = how.lastLines.at(-1)?.slice(0, 300);
+      options.onExit?.(`the Temporal dev server exited (${how.signal ?? `code ${how.code}`})${why ? `: ${why}` : ''}; restarting it in ${backoff / 1000} s`);
+      restartTimer = setTimeout(() => void restart(), backoff);
+      backoff = Math.min(backoff * 2, 30_000);
+    });
+  };
+  watch(current);
+
+  return {
+    address: current.address,
+    uiUrl: current.uiUrl,
+    async stop() {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      await current.stop();
+    },
   };
 }

@@ -76,3 +76,58 @@ describe('unexpected errors', () => {
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'GET', path: '/healthz', code: 200 }));
   });
 });
+
+describe('reading one Job by field selector (kubectl wait, kubectl get job NAME -w)', () => {
+  let one: ReturnType<ReturnType<typeof createApp>['listen']>;
+  let oneBase: string;
+  const calls: string[] = [];
+  const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'x', namespace: 'default', uid: 'u', resourceVersion: '7' }, spec: {}, status: {} };
+  const unused = new Proxy({} as CronJobsGateway, {
+    get: (_t, prop) => () => {
+      throw new Error(`cronJobs.${String(prop)} is not used by these tests`);
+    },
+  });
+  /** find() knows Job "x"; list() is recorded, so the test sees which one a request used. */
+  const reads = new Proxy({} as JobsGateway, {
+    get: (_t, prop) => {
+      if (prop === 'find') return async (_ns: string, name: string) => (calls.push(`find ${name}`), name === 'x' ? job : null);
+      if (prop === 'list') return async () => (calls.push('list'), [job]);
+      return () => {
+        throw new Error(`gateway.${String(prop)} is not used by these tests`);
+      };
+    },
+  });
+
+  beforeAll(async () => {
+    one = createApp({ config: loadConfig({}), jobs: reads, cronJobs: unused, log }).listen(0, '127.0.0.1');
+    await new Promise((r) => one.once('listening', r));
+    oneBase = `http://127.0.0.1:${(one.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => one.close(r));
+  });
+
+  it('when watching with fieldSelector metadata.name, then that Job is read directly, not the whole list', async () => {
+    calls.length = 0;
+    const res = await fetch(`${oneBase}/apis/batch/v1/namespaces/default/jobs?watch=true&timeoutSeconds=1&fieldSelector=metadata.name%3Dx`);
+    const events = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } });
+    expect(events.map((e) => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'x']]);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => c === 'find x')).toBe(true);
+  });
+
+  it('when listing with fieldSelector metadata.name of a Job that does not exist, then the list is empty', async () => {
+    calls.length = 0;
+    const res = await fetch(`${oneBase}/apis/batch/v1/namespaces/default/jobs?fieldSelector=metadata.name%3Dnope`);
+    expect(((await res.json()) as { items: unknown[] }).items).toEqual([]);
+    expect(calls).toEqual(['find nope']);
+  });
+
+  it('when listing without a name, then the list is read and its resourceVersion is the highest of its items', async () => {
+    calls.length = 0;
+    const res = (await (await fetch(`${oneBase}/apis/batch/v1/namespaces/default/jobs`)).json()) as { metadata: { resourceVersion: string } };
+    expect(calls).toEqual(['list']);
+    expect(res.metadata.resourceVersion).toBe('7');
+  });
+});

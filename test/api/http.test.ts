@@ -4,7 +4,7 @@
  * 404, 405, 413, 415), Temporal or workers being away (503, never 500), probes and the OpenAPI
  * document.
  */
-import { Client, Connection } from '@temporalio/client';
+import { connectClient, type ClientHandle } from '../../src/temporal/connection.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobManifest, startTestApi, uniqueName, type TestApi } from '../support/api-env.js';
 import { startTestStack, type TestStack } from '../support/temporal-env.js';
@@ -204,21 +204,21 @@ describe('probes', () => {
 
   describe('when Temporal is unreachable', () => {
     let dead: TestApi;
-    let connection: Connection;
+    let temporal: ClientHandle;
     beforeAll(async () => {
-      // Nothing listens on port 1; the lazy connection fails on first use.
-      connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
-      dead = await startTestApi(stack, { client: new Client({ connection, namespace: 'default' }), gateway: { queryTimeoutMs: 2_000 } });
+      // Nothing listens on port 1; the lazy connection fails on first use (as `npm run api` connects).
+      temporal = await connectClient(stack.config, '127.0.0.1:1', { lazy: true, failFast: true });
+      dead = await startTestApi(stack, { client: temporal.client, reachability: temporal.reachability });
     });
     afterAll(async () => {
       await dead?.close();
-      await connection?.close().catch(() => undefined);
+      await temporal?.close().catch(() => undefined);
     });
 
     it('then /readyz is 503 and /healthz still 200', async () => {
       const ready = await dead.request('GET', '/readyz');
       expectStatus(ready, 503, 'ServiceUnavailable');
-      expect(ready.json.message).toMatch(/^Temporal is not reachable/);
+      expect(ready.json.message).toMatch(/^Temporal is unreachable at 127\.0\.0\.1:1: /);
       expect((await dead.request('GET', '/healthz')).status).toBe(200);
     });
 
@@ -230,6 +230,7 @@ describe('probes', () => {
     it.each(calls)('then $name answers 503 ServiceUnavailable with Retry-After, not 500', async ({ method, path, body }) => {
       const res = await dead.request(method, path, body ? { body } : {});
       expectStatus(res, 503, 'ServiceUnavailable');
+      expect(res.json.message).toMatch(/^Temporal is unreachable at 127\.0\.0\.1:1: /);
       expect(res.headers.get('retry-after')).toBe('1');
     });
   });

@@ -39,6 +39,14 @@ async function podsOf(job: string) {
   return res.json.items as any[];
 }
 
+/**
+ * The Job's pods once `count` are listed. A pod shard publishes a pod in its own workflow task,
+ * a moment after the Job's status counts it, so a reader that just saw `active: 1` polls.
+ */
+async function podsListed(job: string, count = 1) {
+  return poll(() => podsOf(job), (pods) => pods.length >= count, { what: `${count} pod(s) of ${job} listed` });
+}
+
 describe('pods', () => {
   const job = uniqueName('counts');
   let podName: string;
@@ -265,7 +273,7 @@ describe('DELETE /api/v1/namespaces/{ns}/pods/{pod}', () => {
     const name = uniqueName('podkill');
     const running = await runJob(jobManifest({ name, command: ['sleep', '30'] }), (j) => j.status?.active === 1);
     expect(running.status.active).toBe(1);
-    const [pod] = await podsOf(name);
+    const [pod] = await podsListed(name);
     const res = await api.request('DELETE', `${PODS}/${pod.metadata.name}?gracePeriodSeconds=0`);
     expect(res.status, res.text).toBe(200);
     expect(res.json.metadata.name).toBe(pod.metadata.name);
@@ -284,7 +292,7 @@ describe('DELETE /api/v1/namespaces/{ns}/pods/{pod}', () => {
   it('when gracePeriodSeconds comes in a DeleteOptions body, then it is honoured too', async () => {
     const name = uniqueName('podbody');
     await runJob(jobManifest({ name, command: ['sleep', '30'] }), (j) => j.status?.active === 1);
-    const [pod] = await podsOf(name);
+    const [pod] = await podsListed(name);
     const res = await api.request('DELETE', `${PODS}/${pod.metadata.name}`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 } });
     expect(res.status, res.text).toBe(200);
     expect(res.json.metadata.deletionTimestamp).toBeTruthy();

@@ -18,9 +18,9 @@ import { alive } from '../support/jobs.js';
 const root = path.resolve(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kjob-e2e-'));
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'kjob-e2e-scratch-'));
-let current: { child: ChildProcess; url: string; output: string[] } | null = null;
+let current: { child: ChildProcess; url: string; output: string[]; stdout: string[] } | null = null;
 
-async function startKjob(temporalPort: number, uiPort: number): Promise<{ child: ChildProcess; url: string; output: string[] }> {
+async function startKjob(temporalPort: number, uiPort: number): Promise<{ child: ChildProcess; url: string; output: string[]; stdout: string[] }> {
   const binary = await findTemporalBinary({ cliPath: process.env.TEMPORAL_CLI_PATH ?? null, envPath: process.env.PATH });
   const child = spawn('npm', ['start', '--silent'], {
     cwd: root,
@@ -38,7 +38,11 @@ async function startKjob(temporalPort: number, uiPort: number): Promise<{ child:
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
+  const stdout: string[] = [];
+  child.stdout!.on('data', (c: Buffer) => {
+    output.push(c.toString());
+    stdout.push(c.toString());
+  });
   child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
   const url = await poll(
     () => /kjob API:\s+(http:\/\/\S+)/.exec(output.join(''))?.[1] ?? null,
@@ -46,8 +50,24 @@ async function startKjob(temporalPort: number, uiPort: number): Promise<{ child:
     { what: 'npm start to print the API URL', timeoutMs: 120_000, intervalMs: 100 },
   );
   if (!url) throw new Error(`npm start exited early:\n${output.join('')}`);
-  current = { child, url, output };
+  current = { child, url, output, stdout };
   return current;
+}
+
+/** The pids of the processes under `root` whose command line contains `text`. */
+function descendants(root: number, text: string): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args=']).toString().split('\n');
+  const procs = rows.map((r) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(r)).filter((m): m is RegExpExecArray => m !== null);
+  const under = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [, pid, ppid] of procs) {
+      if (!under.has(Number(ppid)) || under.has(Number(pid))) continue;
+      under.add(Number(pid));
+      grew = true;
+    }
+  }
+  return procs.filter(([, pid, , args]) => Number(pid) !== root && under.has(Number(pid)) && args!.includes(text)).map(([, pid]) => Number(pid));
 }
 
 async function stopKjob(child: ChildProcess): Promise<number | null> {
@@ -81,6 +101,13 @@ describe('npm start', () => {
     const temporalPort = await freePort();
     const uiPort = await freePort();
     const first = await startKjob(temporalPort, uiPort);
+    // A person sees progress, then where things are; the JSON logs are in files, not on the terminal.
+    const lines = first.stdout.join('').trim().split('\n');
+    expect(lines.filter((l) => l.trimStart().startsWith('{')), 'no JSON log line on stdout').toEqual([]);
+    expect(lines.slice(-2)).toEqual([expect.stringMatching(/^kjob API: {4}http:\/\/127\.0\.0\.1:\d+$/), `Temporal UI: http://127.0.0.1:${uiPort}`]);
+    expect(lines).toContain('starting worker…');
+    expect(lines[0]).toContain(path.join(dataDir, 'logs', 'kjob.log'));
+    expect(existsSync(path.join(dataDir, 'logs', 'worker.log'))).toBe(true);
     const jobs = '/apis/batch/v1/namespaces/default/jobs';
     const pi = readFileSync(path.join(root, 'examples/pi.yaml'), 'utf8');
 
@@ -101,6 +128,13 @@ describe('npm start', () => {
     const duplicate = await api(first.url, 'POST', jobs, pi);
     expect(duplicate.status).toBe(409);
     expect(duplicate.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'AlreadyExists', code: 409 });
+
+    // The worker is a supervised child process: killed, it is restarted (and runs the next Job).
+    const [workerPid] = descendants(first.child.pid!, 'worker.ts');
+    expect(workerPid, 'a worker child process').toBeDefined();
+    process.kill(workerPid!, 'SIGKILL');
+    await poll(() => first.output.join(''), (o) => /kjob worker exited \(SIGKILL\); restarting in 1 s/.test(o), { what: 'the worker restart to be announced' });
+    await poll(() => descendants(first.child.pid!, 'worker.ts'), (pids) => pids.length === 1 && pids[0] !== workerPid, { what: 'a new worker process' });
 
     // A Job caught mid-pod by the stop.
     const pidFile = path.join(scratch, 'pids');

@@ -40,6 +40,8 @@ export interface TestApiOptions {
   /** A different Temporal client (e.g. one pointed at a dead address). */
   client?: Client;
   gateway?: StartApiOptions['gateway'];
+  /** What the client's connection saw of the server (connectClient's), for the 503 messages. */
+  reachability?: StartApiOptions['reachability'];
   log?: Logger;
 }
 
@@ -52,13 +54,14 @@ export function parseWarnings(header: string | null): string[] {
   return out;
 }
 
-export async function startTestApi(stack: TestStack, options: TestApiOptions = {}): Promise<TestApi> {
+export async function startTestApi(stack: Pick<TestStack, 'config' | 'client'>, options: TestApiOptions = {}): Promise<TestApi> {
   const config = Object.freeze({ ...stack.config, port: 0, host: '127.0.0.1', ...options.config });
   const server = await startApiServer({
     config,
     client: options.client ?? stack.client,
     log: options.log ?? silentLogger,
     ...(options.gateway ? { gateway: options.gateway } : {}),
+    ...(options.reachability ? { reachability: options.reachability } : {}),
   });
   const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse> => {
     const headers: Record<string, string> = { ...opts.headers };

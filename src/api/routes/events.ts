@@ -11,6 +11,7 @@ import { mapLimit } from '../jobs-gateway.js';
 import { matchesFieldSelector } from '../../k8s/labels.js';
 import { boolParam, isDnsSubdomain, namespaceParam } from '../params.js';
 import { eventTable, wantsTable } from '../table.js';
+import { listResourceVersion } from '../published.js';
 import { serveWatch } from '../watch.js';
 import { parseFieldSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -47,13 +48,14 @@ async function listEvents(req: Request, res: Response, deps: EventRouteDeps, nam
   const selector = parseFieldSelectorParam(req, EVENT_FIELDS);
   const named = selector.find((t) => t.field === 'involvedObject.name' && t.operator !== '!=')?.value;
   const load = async () => {
-    let sources: Array<{ namespace: string; name: string }>;
+    let events: KubeEvent[];
     if (named !== undefined && namespace !== null) {
       // The object is the Job itself or one of its pods.
-      const names = [named, ...(await ownerCandidates(deps, namespace, named))].filter(isDnsSubdomain);
-      sources = [...new Set(names)].map((name) => ({ namespace, name }));
+      const names = [...new Set([named, ...(await ownerCandidates(deps, namespace, named))])].filter(isDnsSubdomain);
+      const lists = await mapLimit(names, CONCURRENCY, (name) => deps.jobs.events(namespace, name));
+      events = lists.flatMap((l) => l?.items ?? []);
     } else {
-      sources = (await deps.jobs.list(namespace)).map((j) => ({ namespace: j.metadata.namespace ?? '', name: j.metadata.name ?? '' }));
+      events = await deps.jobs.allEvents(namespace);
     }
     // CronJobs: the one named, or all of the namespace(s).
     const cronJobSources =
@@ -62,16 +64,15 @@ async function listEvents(req: Request, res: Response, deps: EventRouteDeps, nam
           ? [{ namespace, name: named }]
           : []
         : (await deps.cronJobs.list(namespace)).map((c) => ({ namespace: c.metadata.namespace ?? '', name: c.metadata.name ?? '' }));
-    const lists = [
-      ...(await mapLimit(sources, CONCURRENCY, (s) => deps.jobs.events(s.namespace, s.name))),
-      ...(await mapLimit(cronJobSources, CONCURRENCY, (s) => deps.cronJobs.events(s.namespace, s.name))),
-    ];
-    return lists.flatMap((l) => l?.items ?? []).filter((e) => matchesFieldSelector(selector, eventFields(e)));
+    const cronJobEvents = await mapLimit(cronJobSources, CONCURRENCY, (s) => deps.cronJobs.events(s.namespace, s.name));
+    events = [...events, ...cronJobEvents.flatMap((l) => l?.items ?? [])];
+    return events.filter((e) => matchesFieldSelector(selector, eventFields(e)));
   };
   if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => eventTable(items) : null });
   const items = await load();
-  const list: EventList = { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: '' }, items };
-  res.json(wantsTable(req) ? eventTable(items) : list);
+  const metadata = { resourceVersion: listResourceVersion(items) };
+  const list: EventList = { apiVersion: 'v1', kind: 'EventList', metadata, items };
+  res.json(wantsTable(req) ? { ...eventTable(items), metadata } : list);
 }
 
 export function eventsRouter(deps: EventRouteDeps): Router {

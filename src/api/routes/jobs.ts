@@ -36,6 +36,7 @@ import {
 } from '../params.js';
 import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../patch.js';
 import { jobTable, wantsTable } from '../table.js';
+import { listResourceVersion } from '../published.js';
 import { serveWatch } from '../watch.js';
 import { ApiError, BadRequest, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus } from '../status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -130,17 +131,30 @@ function jobFields(job: Job): Record<(typeof JOB_FIELDS)[number], string> {
   };
 }
 
+/**
+ * The one Job a field selector names with `metadata.name=<name>` (how `kubectl wait` and
+ * `kubectl get job <name> -w` watch a Job), if any: it is read directly instead of listing.
+ */
+export function pinnedName(fieldSelector: readonly FieldRequirement[]): string | undefined {
+  return fieldSelector.find((r) => r.field === 'metadata.name' && r.operator !== '!=')?.value;
+}
+
 async function listJobs(req: Request, res: Response, { jobs }: RouteDeps, namespace: string | null): Promise<void> {
   const labelSelector = parseLabelSelectorParam(req);
   const fieldSelector = parseFieldSelectorParam(req, JOB_FIELDS);
+  const name = pinnedName(fieldSelector);
+  const read = async (): Promise<Job[]> => {
+    if (name === undefined || namespace === null) return jobs.list(namespace);
+    const job = await jobs.find(namespace, name);
+    return job ? [job] : [];
+  };
   const load = async () =>
-    (await jobs.list(namespace)).filter(
-      (job) => matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, jobFields(job)),
-    );
+    (await read()).filter((job) => matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, jobFields(job)));
   if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => jobTable(items) : null });
   const items = await load();
-  const list: JobList = { apiVersion: 'batch/v1', kind: 'JobList', metadata: { resourceVersion: '' }, items };
-  res.json(wantsTable(req) ? jobTable(items) : list);
+  const metadata = { resourceVersion: listResourceVersion(items) };
+  const list: JobList = { apiVersion: 'batch/v1', kind: 'JobList', metadata, items };
+  res.json(wantsTable(req) ? { ...jobTable(items), metadata } : list);
 }
 
 /** `labelSelector`, parsed as labels.Parse does; a malformed one is a 400. */

@@ -20,6 +20,7 @@ import { mapLimit } from '../jobs-gateway.js';
 import { boolParam, intParam, isDnsSubdomain, nameParam, namespaceParam, queryParam } from '../params.js';
 import { BadRequest, NotFound, PODS } from '../status.js';
 import { podTable, wantsTable } from '../table.js';
+import { listResourceVersion } from '../published.js';
 import { serveWatch } from '../watch.js';
 import { parseFieldSelectorParam, parseLabelSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -118,8 +119,9 @@ async function listPods(req: Request, res: Response, deps: RouteDeps, namespace:
   };
   if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => podTable(items) : null });
   const items = await load();
-  const list: PodList = { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '' }, items };
-  res.json(wantsTable(req) ? podTable(items) : list);
+  const metadata = { resourceVersion: listResourceVersion(items) };
+  const list: PodList = { apiVersion: 'v1', kind: 'PodList', metadata, items };
+  res.json(wantsTable(req) ? { ...podTable(items), metadata } : list);
 }
 
 /** Finds a pod and its Job by the pod's name; NotFound when no candidate Job has it. */
