@@ -8,8 +8,10 @@
  *
  * The worker may run `parallelism` pods at once (KJOB_WORKER_MAX_PODS). Prints one JSON line per
  * Job: pods/s from start until Complete was seen (polled every 100 ms), and the delay of this
- * process's event loop (the worker's main thread) while the Job ran, p50/p99/max in ms.
+ * process's event loop (the worker's main thread) while the Job ran, p50/p99/max in ms, and the
+ * process's peak RSS and thread count (what forking a container from it costs grows with them).
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { jobSettingsFrom } from '../src/config.js';
@@ -33,6 +35,12 @@ try {
     const job = storedJob({ ...raw, spec: { ...raw.spec, template: { spec: { ...raw.spec.template.spec, containers: [{ name: 'main', image: 'busybox', command: ['true'] }] } } } });
     const workflowId = workflowIdFor('default', job.metadata.name);
     const delay = monitorEventLoopDelay({ resolution: 10 });
+    let peakRss = 0;
+    let threads = 0;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      threads = Math.max(threads, Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0));
+    }, 500);
     const t0 = performance.now();
     delay.enable();
     const handle = await stack.client.workflow.start(JOB_WORKFLOW_TYPE, {
@@ -50,6 +58,7 @@ try {
     }
     const seconds = (performance.now() - t0) / 1000;
     delay.disable();
+    clearInterval(sampler);
     const ms = (ns: number) => Math.round(ns / 1e5) / 10;
     console.log(
       JSON.stringify({
@@ -63,6 +72,8 @@ try {
         seconds: Math.round(seconds * 10) / 10,
         podsPerSecond: Math.round(((status?.succeeded ?? 0) / seconds) * 10) / 10,
         mainThreadDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+        workerPeakRssMb: Math.round(peakRss / 1e6),
+        workerThreads: threads,
       }),
     );
   }
