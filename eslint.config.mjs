@@ -64,7 +64,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/activities/**/*.ts', 'src/storage/**/*.ts'],
+    files: ['src/activities/**/*.{ts,js}', 'src/storage/**/*.{ts,js}'],
     rules: restrict(['../api/*', '../workflows/job*', '../workflows/effects*', '../controller/*', '@temporalio/workflow', 'express'], 'activities/ run pods; they do not decide.'),
   },
   {

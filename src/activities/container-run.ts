@@ -1,8 +1,8 @@
 /**
- * One container of a pod, run to completion the way the kubelet's SyncPod loop does for it: start
- * the process (a StartError when it cannot start, as containerd reports it), stream its output to
- * the CRI log of this run, wait for the exit, and for `restartPolicy: OnFailure` restart it in
- * place after the crash-loop backoff until it succeeds or the pod stops.
+ * One container of a pod, run to completion the way the kubelet's SyncPod loop does for it: have
+ * the pod launcher start the process (a StartError when it cannot start, as containerd reports
+ * it) with its output going to the CRI log of this run, wait for the exit, and for `restartPolicy:
+ * OnFailure` restart it in place after the crash-loop backoff until it succeeds or the pod stops.
  *
  * The container's status object is the pod's (the pod reads it for reports and the result); this
  * module is the only one that changes it.
@@ -11,13 +11,13 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunPodInput } from '../k8s/pod-run.js';
 import type { Container, ContainerStateTerminated, ContainerStatus } from '../k8s/types.js';
-import { resolveWorkingDir, type PodRef } from '../storage/pod-files.js';
-import { ContainerLogWriter, readLogTail } from '../storage/pod-logs.js';
+import { containerDoneFile, containerLogFile, resolveWorkingDir, type PodRef } from '../storage/pod-files.js';
+import { readLogTail, writeUnstartedRunLog } from '../storage/pod-logs.js';
 import { containerProcess, type DownwardPod } from './container-env.js';
 import { CrashLoopBackoff, goDuration } from './crash-loop-backoff.js';
 import type { ActivityLogger } from './deps.js';
-import { startContainerProcess, type ProcessExit } from './process-group.js';
 import { errorMessage } from './errors.js';
+import { LauncherDiedError, type PodLauncher, type ProcessExit } from './pod-launcher.js';
 import type { Terminator } from './terminator.js';
 
 /** Exit code of a container that could not be started (containerd reports 128 with StartError). */
@@ -38,6 +38,8 @@ export interface ContainerPod {
   log: ActivityLogger;
   fields: Record<string, unknown>;
   terminator: Terminator;
+  /** Starts the processes (the worker's launcher). */
+  launcher: PodLauncher;
   /** Aborted when the pod stops: no further runs or restarts. */
   stopping: AbortSignal;
   /** A process of this container started at `at` (epoch ms). */
@@ -103,17 +105,20 @@ export class ContainerRun {
     }
   }
 
-  /** One run: start, stream output to its log, wait for the exit. */
+  /** One run: start (its output goes to its log), wait for the exit. */
   private async once(): Promise<ProcessExit> {
     const { pod, container: c, status } = this;
     const restartCount = status.restartCount;
-    const writer = ContainerLogWriter.forRun(pod.files, c.name, restartCount);
     const startFailed = (message: string): ProcessExit => {
-      writer.close();
       const now = k8sTime(Date.now());
       this.terminated({ exitCode: START_ERROR_EXIT_CODE, reason: 'StartError', message, startedAt: now, finishedAt: now });
       pod.log.warn('container could not start', { ...pod.fields, container: c.name, message });
-      return { exitCode: START_ERROR_EXIT_CODE, signal: null };
+      return { exitCode: START_ERROR_EXIT_CODE, signal: null, logError: null };
+    };
+    /** A start that fails here, before the launcher is asked, leaves the same (empty) log. */
+    const failedBeforeStart = async (message: string): Promise<ProcessExit> => {
+      await writeUnstartedRunLog(pod.files, c.name, restartCount);
+      return startFailed(message);
     };
 
     let argv: string[];
@@ -121,21 +126,27 @@ export class ContainerRun {
     try {
       ({ argv, env } = containerProcess(c, pod.downward, pod.baseEnv));
     } catch (err) {
-      return startFailed(errorMessage(err));
+      return failedBeforeStart(errorMessage(err));
     }
     const cwd = resolveWorkingDir(pod.workDir, c.workingDir);
     if (cwd === null) {
-      return startFailed(`chdir to cwd ("${c.workingDir ?? ''}") set in config.json failed: outside the pod's working directory`);
+      return failedBeforeStart(`chdir to cwd ("${c.workingDir ?? ''}") set in config.json failed: outside the pod's working directory`);
     }
     if (cwd !== pod.workDir && cwd.startsWith(pod.workDir + path.sep)) {
       try {
         await mkdir(cwd, { recursive: true });
       } catch (err) {
-        return startFailed(`chdir to cwd ("${cwd}") set in config.json failed: ${errorMessage(err)}`);
+        return failedBeforeStart(`chdir to cwd ("${cwd}") set in config.json failed: ${errorMessage(err)}`);
       }
     }
 
-    const outcome = await startContainerProcess({ argv, env, cwd, onOutput: (stream, chunk) => writer.write(stream, chunk) });
+    const outcome = await pod.launcher.start({
+      argv,
+      env,
+      cwd,
+      log: containerLogFile(pod.files, c.name, restartCount),
+      done: containerDoneFile(pod.files, c.name, restartCount),
+    });
     if (!outcome.started) return startFailed(outcome.message);
 
     const proc = outcome.process;
@@ -152,7 +163,6 @@ export class ContainerRun {
 
     const exit = await proc.finished;
     this.running = false;
-    writer.close();
     const terminated: ContainerStateTerminated = {
       exitCode: exit.exitCode,
       reason: exit.exitCode === 0 ? 'Completed' : 'Error',
@@ -160,12 +170,20 @@ export class ContainerRun {
       finishedAt: k8sTime(Date.now()),
     };
     if (exit.signal !== null) terminated.signal = exit.signal;
-    if (writer.error) {
+    if (exit.lost !== undefined) {
+      // Not the container's own end: kjob's launcher died and the watchdog killed the process.
+      // The pod stops (PodLauncherDied); the status says what happened meanwhile.
+      terminated.message = `${exit.lost}; the container's processes were killed`;
+      this.terminated(terminated);
+      pod.log.error('container killed: its launcher died', { ...pod.fields, container: c.name, reason: exit.lost, restartCount });
+      throw new LauncherDiedError(exit.lost);
+    }
+    if (exit.logError !== null) {
       // kjob's own I/O failed (a full disk): the exit code is still the process's, and the status
       // says why the log is missing instead of a silently empty log.
-      const why = `kjob could not write the log of container "${c.name}" (run ${restartCount}) on node ${pod.downward.nodeName}: ${writer.error.message}`;
+      const why = `kjob could not write the log of container "${c.name}" (run ${restartCount}) on node ${pod.downward.nodeName}: ${exit.logError}`;
       terminated.message = `${why}; its output since then is lost`;
-      pod.log.error('container output could not be logged', { ...pod.fields, container: c.name, error: writer.error.message });
+      pod.log.error('container output could not be logged', { ...pod.fields, container: c.name, error: exit.logError });
       pod.warn(LOG_WRITE_FAILED_REASON, why);
     } else if (exit.exitCode !== 0) {
       // terminationMessagePolicy FallbackToLogsOnError: the log tail becomes the message on failure.

@@ -11,13 +11,17 @@
  *
  * A termination for a pod this worker does not know leaves a tombstone: if the pod's start
  * arrives later (the two raced through different task queues), it is not run (`PodNotStarted`).
+ *
+ * The pods' processes are started by the registry's pod launcher, a small child process of the
+ * worker (pod-launcher.ts), started with the first pod and stopped by `shutdown()`.
  */
 import { POD_FAILURE, type PodRef, type PodStatusReport, type RunPodInput } from '../k8s/pod-run.js';
 import { podWorkDir, validContainerName, type PodRef as PodFiles } from '../storage/pod-files.js';
 import { readPodOutcome, writePodOutcome, type PodOutcome } from '../storage/pod-outcome.js';
 import type { ActivityDeps } from './deps.js';
 import { errorMessage } from './errors.js';
-import { Pod } from './pod.js';
+import { ChildProcessLauncher, type PodLauncher } from './pod-launcher.js';
+import { Pod, type PodHost } from './pod.js';
 import { StatusReporter, type StatusReporterOptions } from './status-reporter.js';
 
 /** Warning reason when the outcome could not be written to disk (it is still handed over). */
@@ -29,6 +33,11 @@ export interface PodRegistryOptions {
   /** At most this many finished pods (and as many tombstones) stay in memory (default 1,000). */
   maxFinished?: number;
   reporter?: StatusReporterOptions;
+  /**
+   * Starts the pods' processes. Default: a launcher process of the registry's own, stopped by
+   * `shutdown()`; a launcher passed in is left running (its owner closes it).
+   */
+  launcher?: PodLauncher;
 }
 
 /** An activity's hold on a pod: it heartbeats while attached and hands over the outcome. */
@@ -75,6 +84,9 @@ export class PodRegistry {
   private readonly maxFinished: number;
   private shuttingDown = false;
   readonly reporter: StatusReporter;
+  readonly launcher: PodLauncher;
+  private readonly ownsLauncher: boolean;
+  private readonly host: PodHost;
 
   constructor(
     private readonly deps: ActivityDeps,
@@ -86,6 +98,9 @@ export class PodRegistry {
       ...(deps.reportFlushIntervalMs !== undefined ? { flushIntervalMs: deps.reportFlushIntervalMs } : {}),
       ...options.reporter,
     });
+    this.ownsLauncher = options.launcher === undefined;
+    this.launcher = options.launcher ?? new ChildProcessLauncher({ nodeName: deps.nodeName, log: deps.log });
+    this.host = { nodeName: deps.nodeName, log: deps.log, launcher: this.launcher, ...(deps.path !== undefined ? { path: deps.path } : {}) };
   }
 
   /** Starts the pod, or attaches to it when this uid already runs (or ran) here. */
@@ -126,7 +141,7 @@ export class PodRegistry {
 
     const target = { workflowId: input.workflowId, signal: input.reports ?? 'podStatus' } as const;
     const onReport = (report: PodStatusReport) => this.reporter.push(target, input.podUid, report);
-    const pod = new Pod(this.deps, input, files, workDir, onReport);
+    const pod = new Pod(this.host, input, files, workDir, onReport);
     const fresh = { uid: input.podUid, pod, files, outcome: null, finishedAt: 0, attachments: new Set<AttachmentImpl>(), abandonTimer: undefined };
     const entry: Entry = Object.assign(fresh, {
       done: pod
@@ -217,7 +232,7 @@ export class PodRegistry {
 
   /**
    * The worker stops: every running pod is terminated with its own grace period; resolves once
-   * all are gone. New starts are refused from now on.
+   * all are gone and the registry's own launcher has stopped. New starts are refused from now on.
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
@@ -226,6 +241,7 @@ export class PodRegistry {
     for (const e of running) e.pod.stop('shutdown', e.pod.input.terminationGracePeriodSeconds);
     await Promise.all(running.map((e) => e.done));
     this.reporter.close();
+    if (this.ownsLauncher) await this.launcher.close();
   }
 
   private attachTo(entry: Entry, grace: number, windowMs: number): Attachment {

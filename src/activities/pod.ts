@@ -9,7 +9,8 @@
  * Every process outcome is data (a PodResult). Only what is not a pod outcome is a failure: a
  * working directory that cannot be made or a log that cannot be opened (`PodSetupFailed`), a pod
  * stopped before any process started (`PodNotStarted`), a worker shutdown that terminated it
- * (`WorkerShutdown`) and a pod nobody re-attached to (`PodAbandoned`).
+ * (`WorkerShutdown`), a pod nobody re-attached to (`PodAbandoned`) and a pod whose processes died
+ * with the worker's pod launcher (`PodLauncherDied`).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import type { DownwardPod } from './container-env.js';
 import { ContainerRun, type ContainerPod } from './container-run.js';
 import type { ActivityLogger } from './deps.js';
 import { errorMessage } from './errors.js';
+import { LauncherDiedError, type PodLauncher } from './pod-launcher.js';
 import { Terminator } from './terminator.js';
 
 /** kubelet activeDeadlineHandler: the pod's reason and message when its deadline passes. */
@@ -35,15 +37,18 @@ const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 /**
  * Why a pod stops before its containers are done. `request`: terminatePod or a cancelled runPod;
  * `shutdown`: the worker stops; `abandoned`: nothing re-attached in time; `deadline`: the pod's
- * activeDeadlineSeconds; `error`: the worker failed to run it.
+ * activeDeadlineSeconds; `error`: the worker failed to run it; `launcher`: the worker's pod
+ * launcher died under it (its processes died too).
  */
-export type StopReason = 'request' | 'shutdown' | 'abandoned' | 'deadline' | 'error';
+export type StopReason = 'request' | 'shutdown' | 'abandoned' | 'deadline' | 'error' | 'launcher';
 
 export interface PodHost {
   nodeName: string;
   log: ActivityLogger;
   /** PATH given to container processes; defaults to a standard PATH plus node's folder. */
   path?: string;
+  /** Starts the pod's processes and writes their logs. */
+  launcher: PodLauncher;
 }
 
 export class Pod {
@@ -101,6 +106,7 @@ export class Pod {
         abandoned: 'nothing re-attached to the pod in time',
         deadline: 'pod deadline exceeded',
         error: 'pod failed on the worker',
+        launcher: 'pod launcher died',
       }[reason];
       this.host.log.info(`${why}, terminating`, { ...this.fields, graceSeconds, running: this.runningCount() });
       this.stopping.abort();
@@ -148,6 +154,13 @@ export class Pod {
     const { input } = this;
     const name = `${input.namespace}/${input.podName}`;
     switch (this.stopReason) {
+      case 'launcher':
+        // Not the pod's outcome either: kjob lost the processes. The workflow treats it as a lost pod.
+        return {
+          kind: 'failure',
+          type: POD_FAILURE.launcherDied,
+          message: `${errorMessage(this.stopError)}; the processes of pod ${name} were killed with it`,
+        };
       case 'error':
         // Not a pod outcome: the worker itself failed (e.g. its disk). Every process is gone by now.
         return { kind: 'failure', type: POD_FAILURE.setupFailed, message: `pod ${name} could not be run: ${errorMessage(this.stopError)}` };
@@ -213,7 +226,7 @@ export class Pod {
       return await run.toCompletion();
     } catch (err) {
       this.host.log.error('pod attempt failed on the worker', { ...this.fields, error: errorMessage(err) });
-      this.stop('error', this.input.terminationGracePeriodSeconds, err);
+      this.stop(err instanceof LauncherDiedError ? 'launcher' : 'error', this.input.terminationGracePeriodSeconds, err);
       return false;
     }
   }
@@ -245,6 +258,7 @@ export class Pod {
       log: host.log,
       fields: this.fields,
       terminator: this.terminator,
+      launcher: host.launcher,
       stopping: this.stopping.signal,
       started: (at) => {
         this.startedAt ??= at;

@@ -8,7 +8,7 @@
  * starts after termination was asked (it was being spawned) gets SIGTERM at once and the same
  * SIGKILL deadline.
  */
-import type { ContainerProcess } from './process-group.js';
+import type { ContainerProcess } from './pod-launcher.js';
 
 export class Terminator {
   private readonly groups = new Set<ContainerProcess>();

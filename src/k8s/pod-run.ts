@@ -77,6 +77,12 @@ export const POD_FAILURE = {
    * disruption like a lost node, not the pod's own failure.
    */
   abandoned: 'PodAbandoned',
+  /**
+   * The worker's pod launcher (the process that starts and holds the pod's processes) died while
+   * the pod ran, and the pod's processes were killed with it: a disruption like a lost node, not
+   * the pod's own failure.
+   */
+  launcherDied: 'PodLauncherDied',
 } as const;
 
 export type PodFailureType = (typeof POD_FAILURE)[keyof typeof POD_FAILURE];

@@ -11,121 +11,26 @@
  * timestamp, `limitBytes` cuts the output after that many bytes, `previous` reads the run before
  * the current one.
  */
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { rfc3339Nano } from './cri-log-writer.js';
 import { containerDoneFile, containerLogDir, containerLogFile, type PodRef } from './pod-files.js';
 
-export type LogStream = 'stdout' | 'stderr';
-
-/** containerd's default `max_container_log_line_size`: longer lines are split into `P` records. */
-export const MAX_LOG_RECORD_BYTES = 16 * 1024;
-
-/** RFC3339Nano as Go formats it (trailing zeros of the fraction dropped), microsecond resolution. */
-export function rfc3339Nano(epochMs: number): string {
-  const wholeMs = Math.floor(epochMs);
-  const iso = new Date(wholeMs).toISOString(); // 2024-01-02T03:04:05.678Z
-  const micros = Math.floor((epochMs - wholeMs) * 1000);
-  const fraction = (iso.slice(20, 23) + String(micros).padStart(3, '0') + '000').replace(/0+$/, '');
-  return iso.slice(0, 19) + (fraction ? '.' + fraction : '') + 'Z';
-}
-
-function preciseNow(): number {
-  return performance.timeOrigin + performance.now();
-}
+// The writer lives in plain JavaScript: the pod launcher process writes the logs.
+export { ContainerLogWriter, MAX_LOG_RECORD_BYTES, rfc3339Nano, type LogStream } from './cri-log-writer.js';
 
 const NEWLINE = 0x0a;
 
 /**
- * Writes one container run's output as CRI records. Writes are synchronous so that the file is
- * complete the moment the process's streams end (the log tail is read from it right after).
+ * The log of a run whose process was never asked for (its start failed on the worker, e.g. a
+ * workingDir outside the pod): empty, and finished, as the launcher leaves the log of a process
+ * that could not start. Throws when the log cannot be created.
  */
-export class ContainerLogWriter {
-  private readonly fd: number;
-  private readonly pending: Record<LogStream, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
-  private closed = false;
-  private batch: Buffer[] = [];
-
-  constructor(
-    readonly file: string,
-    private readonly doneFile: string,
-    private readonly now: () => number = preciseNow,
-  ) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = openSync(file, 'a');
-  }
-
-  static forRun(ref: PodRef, container: string, restartCount: number): ContainerLogWriter {
-    return new ContainerLogWriter(
-      containerLogFile(ref, container, restartCount),
-      containerDoneFile(ref, container, restartCount),
-    );
-  }
-
-  /** The first I/O error; output after it is dropped rather than crashing the worker. */
-  error: Error | null = null;
-
-  write(stream: LogStream, chunk: Buffer): void {
-    if (this.closed || this.error) return;
-    this.batch = [];
-    let data = this.pending[stream].length > 0 ? Buffer.concat([this.pending[stream], chunk]) : chunk;
-    for (;;) {
-      const nl = data.indexOf(NEWLINE);
-      if (nl < 0) break;
-      this.emitLine(stream, data.subarray(0, nl));
-      data = data.subarray(nl + 1);
-    }
-    while (data.length >= MAX_LOG_RECORD_BYTES) {
-      this.record(stream, 'P', data.subarray(0, MAX_LOG_RECORD_BYTES));
-      data = data.subarray(MAX_LOG_RECORD_BYTES);
-    }
-    this.pending[stream] = Buffer.from(data);
-    this.flushBatch();
-  }
-
-  /** Flushes unterminated output as a final `F` record and marks the run finished. */
-  close(): void {
-    if (this.closed) return;
-    this.batch = [];
-    for (const stream of ['stdout', 'stderr'] as const) {
-      if (this.pending[stream].length > 0) this.record(stream, 'F', this.pending[stream]);
-      this.pending[stream] = Buffer.alloc(0);
-    }
-    if (!this.error) this.flushBatch();
-    this.closed = true;
-    try {
-      closeSync(this.fd);
-      writeFileSync(this.doneFile, rfc3339Nano(this.now()) + '\n');
-    } catch (err) {
-      this.error ??= err as Error;
-    }
-  }
-
-  private emitLine(stream: LogStream, line: Buffer): void {
-    while (line.length > MAX_LOG_RECORD_BYTES) {
-      this.record(stream, 'P', line.subarray(0, MAX_LOG_RECORD_BYTES));
-      line = line.subarray(MAX_LOG_RECORD_BYTES);
-    }
-    this.record(stream, 'F', line);
-  }
-
-  private record(stream: LogStream, tag: 'F' | 'P', content: Buffer): void {
-    this.batch.push(Buffer.from(`${rfc3339Nano(this.now())} ${stream} ${tag} `), content, Buffer.from('\n'));
-  }
-
-  /** One write per chunk of output (readers only ever consume up to the last complete record). */
-  private flushBatch(): void {
-    if (this.batch.length === 0) return;
-    const data = Buffer.concat(this.batch);
-    this.batch = [];
-    try {
-      let written = 0;
-      while (written < data.length) written += writeSync(this.fd, data, written);
-    } catch (err) {
-      this.error = err as Error;
-    }
-  }
+export async function writeUnstartedRunLog(ref: PodRef, container: string, restartCount: number): Promise<void> {
+  const file = containerLogFile(ref, container, restartCount);
+  await mkdir(path.dirname(file), { recursive: true });
+  await appendFile(file, '');
+  await writeFile(containerDoneFile(ref, container, restartCount), rfc3339Nano(Date.now()) + '\n');
 }
 
 // ---- reading -------------------------------------------------------------------------------

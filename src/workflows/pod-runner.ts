@@ -209,6 +209,9 @@ export function createPodRunner({ workflowId, taskQueue, job, settings, carried 
           return end(name, { type: 'podLost', podName: name, message: `the worker running the pod shut down: ${cause.message}` });
         case POD_FAILURE.notStarted:
           return end(name, { type: 'podNotStarted', podName: name });
+        case POD_FAILURE.launcherDied:
+          // The worker's pod launcher died and its watchdogs killed the pod's processes: lost like its node.
+          return end(name, { type: 'podLost', podName: name, message: cause.message });
         case POD_FAILURE.abandoned:
           return end(name, { type: 'podLost', podName: name, message: `the worker ${node ?? ''} stopped the pod: nothing re-attached to it in time` });
         case POD_FAILURE.unknown:

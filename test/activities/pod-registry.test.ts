@@ -13,9 +13,9 @@ import type { Container } from '../../src/k8s/types.js';
 import { poll } from '../support/poll.js';
 import { aRunPodInput, type PodInputOverrides } from './fixtures/builders.js';
 import { pidGone, readPid } from './fixtures/processes.js';
-import { podRuntime, refOf, removeTempDirs, type Call } from './fixtures/runtime.js';
+import { closeRuntimes, podRuntime, refOf, type Call } from './fixtures/runtime.js';
 
-afterAll(removeTempDirs);
+afterAll(closeRuntimes);
 
 const sh = (name: string, script: string): Container => ({ name, command: ['sh', '-c', script] });
 

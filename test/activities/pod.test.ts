@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createActivities, type ActivityLogger, type PodActivities } from '../../src/activities/index.js';
+import { createActivities, PodRegistry, type ActivityDeps, type ActivityLogger, type PodActivities } from '../../src/activities/index.js';
 import { DEADLINE_EXCEEDED_MESSAGE } from '../../src/activities/pod.js';
 import type { PodResult, PodStatusReport, RunPodInput } from '../../src/k8s/pod-run.js';
 import type { Container } from '../../src/k8s/types.js';
@@ -18,11 +18,13 @@ import { podWorkDir } from '../../src/storage/pod-files.js';
 import { readPodLog, type PodLogOptions } from '../../src/storage/pod-logs.js';
 import { poll } from '../support/poll.js';
 import { aRunPodInput, type PodInputOverrides } from './fixtures/builders.js';
+import { closeSharedLauncher, sharedLauncher } from './fixtures/launcher.js';
 import { groupMembers, pidGone, readPid } from './fixtures/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dirs: string[] = [];
-afterAll(() => {
+afterAll(async () => {
+  await closeSharedLauncher();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -58,7 +60,7 @@ function harness(options: HarnessOptions = {}) {
       expect(workflowId).toMatch(/^default\//);
       reports.push(report);
     });
-  const activities = createActivities({
+  const deps: ActivityDeps = {
     dataDir,
     nodeName: 'worker-1@test',
     log,
@@ -70,7 +72,8 @@ function harness(options: HarnessOptions = {}) {
       podReports: () => Promise.reject(new Error('these pods are v1 pods: one podStatus signal per report')),
     },
     ...(options.reportFlushIntervalMs !== undefined ? { reportFlushIntervalMs: options.reportFlushIntervalMs } : {}),
-  });
+  };
+  const activities = createActivities(deps, new PodRegistry(deps, { launcher: sharedLauncher() }));
   const env = new MockActivityEnvironment();
   let heartbeats = 0;
   env.on('heartbeat', () => heartbeats++);

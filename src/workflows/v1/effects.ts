@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../../activities/index.js';
 import { assertNever, podAttemptSpec, type Action, type JobState, type Trigger } from '../../controller/index.js';
-import type { PodAttemptSpec } from '../../k8s/pod-run.js';
+import { POD_FAILURE, type PodAttemptSpec } from '../../k8s/pod-run.js';
 import { SA_PHASE } from '../definitions.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -47,6 +47,10 @@ export function podFailureEvent(podName: string, err: unknown): Trigger {
   if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') {
     // The worker was stopped while the pod ran (like a drained node): a disruption, not a pod failure.
     return { type: 'podLost', podName, message: `the worker running the pod shut down: ${cause.message}` };
+  }
+  if (cause instanceof ApplicationFailure && cause.type === POD_FAILURE.launcherDied) {
+    // The worker's pod launcher died and took the pod's processes with it: lost like its node.
+    return { type: 'podLost', podName, message: cause.message };
   }
   if (cause instanceof ApplicationFailure) {
     return { type: 'podStartFailed', podName, message: `${cause.type ?? 'Error'}: ${cause.message}` };
