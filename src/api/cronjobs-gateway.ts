@@ -191,7 +191,16 @@ export function createCronJobsGateway(options: CronJobsGatewayOptions): CronJobs
 
   async function del(namespace: string, name: string, propagationPolicy: PropagationPolicy): Promise<CronJob> {
     // A closed workflow fails the update (NotFound); the workflow refuses a second delete (NotFound).
-    const cronJob = await call(name, () => handle(namespace, name).executeUpdate(deleteCronJobUpdate, { args: [{ propagationPolicy }] }), updateTimeoutMs);
+    // An update sent while a deleted CronJob's workflow is closing fails with whatever Temporal says
+    // about the closing run: the CronJob is gone then, as for an update that came a moment later.
+    let cronJob: CronJob;
+    try {
+      cronJob = await call(name, () => handle(namespace, name).executeUpdate(deleteCronJobUpdate, { args: [{ propagationPolicy }] }), updateTimeoutMs);
+    } catch (err) {
+      if (err instanceof NotFound) throw err;
+      if ((await describe(namespace, name).catch(() => undefined)) === null) throw new NotFound(CRONJOBS, name);
+      throw err;
+    }
     log.info('cronjob deleted', { namespace, cronJob: name, propagationPolicy });
     return cronJob;
   }
