@@ -55,14 +55,14 @@ async function warmUp(ctx: BenchContext, results: BenchResults): Promise<void> {
 
 async function throughputPhase(ctx: BenchContext, results: BenchResults): Promise<void> {
   const { args } = ctx;
-  progress('starting the bare fan-out worker');
+  if (args.baselines) progress('starting the bare fan-out worker');
   const maxActivities = Math.max(...args.sizes.map((s) => s.parallelism));
-  const worker: BareWorker | Failure = await attempt(ctx, 'bare worker', async () => {
+  const worker: BareWorker | Failure = !args.baselines ? { error: 'not started (--no-baselines)' } : await attempt(ctx, 'bare worker', async () => {
     const w = await startBareWorker({ address: ctx.temporalAddress, namespace: args.temporalNamespace, maxActivities, logFile: `${ctx.logPrefix}.bare-worker.log` });
     await runBareFanOut(ctx.temporal, w, 20, 5); // warm-up: bundle loaded, first tasks dispatched
     return w;
   });
-  if (failed(worker)) results.errors.push(`bare worker: ${worker.error}`);
+  if (failed(worker) && args.baselines) results.errors.push(`bare worker: ${worker.error}`);
   try {
     for (const size of args.sizes) {
       const withGet = args.phases.includes('get') && size.label === args.getSize.label;

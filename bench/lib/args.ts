@@ -39,6 +39,8 @@ export interface BenchArgs {
   outDir: string;
   keepData: boolean;
   quick: boolean;
+  /** Run the raw spawn and bare Temporal baselines beside kjob (off with `--no-baselines`, for sizes only kjob is asked about). */
+  baselines: boolean;
 }
 
 export function parseSize(text: string): Size {
@@ -85,6 +87,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       out: { type: 'string' },
       'keep-data': { type: 'boolean' },
       quick: { type: 'boolean' },
+      'no-baselines': { type: 'boolean' },
     },
     strict: true,
   });
@@ -114,5 +117,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     outDir: path.resolve(v.out ?? path.join(root, 'bench/results')),
     keepData: v['keep-data'] ?? false,
     quick,
+    baselines: !(v['no-baselines'] ?? false),
   };
 }

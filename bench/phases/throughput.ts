@@ -47,10 +47,11 @@ export function readHistories(ctx: BenchContext, since: Date): Promise<HistorySt
 
 export async function throughputForSize(ctx: BenchContext, size: Size, bareWorker: BareWorker | Failure, withGetLoad: boolean): Promise<ThroughputRow> {
   const { completions, parallelism } = size;
-  ctx.progress(`throughput ${size.label}: raw spawn`);
-  const spawn = await attempt(ctx, 'spawn baseline', () => spawnBaseline(completions, parallelism));
-  ctx.progress(`throughput ${size.label}: bare Temporal fan-out`);
-  const bare = failed(bareWorker) ? bareWorker : await attempt(ctx, 'bare fan-out', () => runBareFanOut(ctx.temporal, bareWorker, completions, parallelism));
+  const skipped = { error: 'not run (--no-baselines)' };
+  if (ctx.args.baselines) ctx.progress(`throughput ${size.label}: raw spawn`);
+  const spawn = ctx.args.baselines ? await attempt(ctx, 'spawn baseline', () => spawnBaseline(completions, parallelism)) : skipped;
+  if (ctx.args.baselines) ctx.progress(`throughput ${size.label}: bare Temporal fan-out`);
+  const bare = !ctx.args.baselines ? skipped : failed(bareWorker) ? bareWorker : await attempt(ctx, 'bare fan-out', () => runBareFanOut(ctx.temporal, bareWorker, completions, parallelism));
 
   ctx.progress(`throughput ${size.label}: kjob`);
   const since = new Date(Date.now() - ctx.clockSlackMs);
