@@ -122,8 +122,11 @@ const RECENT_WRITE_MS = 60_000;
 const RECENT_WRITE_MAX = 1_000;
 /** How long a read waits for a slow describe when a recent answer is at hand (see describe). */
 const SLOW_DESCRIBE_MS = 25;
-/** The oldest answer a read may get while Temporal is slow. */
-const STALE_READ_MS = 1_000;
+/**
+ * The oldest answer a read may get while Temporal is slow (reachable, but a describe takes longer
+ * than SLOW_DESCRIBE_MS or misses its deadline, as on a machine saturated by pods).
+ */
+const STALE_READ_MS = 5_000;
 /** Workflows whose last answer is kept (oldest dropped first). */
 const ANSWERED_MAX = 1_000;
 /** Pollers seen this recently count as a live worker (a poll lasts up to ~70 s). */
@@ -348,7 +351,8 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
    * When Temporal is slow to answer (a busy server), a reader does not wait longer than
    * SLOW_DESCRIBE_MS if an answer at most STALE_READ_MS old is at hand: it gets that one, and the
    * call goes on to refresh it. An idle server answers within that wait, so reads are fresh then;
-   * under load a read may lag by up to STALE_READ_MS, as a watch-cache read does in Kubernetes.
+   * under load a read may lag by up to STALE_READ_MS, as a watch-cache read does in Kubernetes,
+   * and a refresh that misses its deadline while Temporal is reachable still leaves it that answer.
    */
   function describe(workflowId: string, name: string): Promise<WorkflowExecutionDescription> {
     let pending = describing.get(workflowId);
@@ -385,7 +389,11 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
         },
         (err: unknown) => {
           clearTimeout(timer);
-          reject(err);
+          // Slow is not down: a describe that missed its deadline while Temporal stayed reachable
+          // leaves the reader with the answer at hand. An outage is said at once (503).
+          const outage = reachability?.unreachable;
+          if (outage && Date.now() - outage.at < readTimeoutMs + 1_000) reject(err);
+          else resolve(last.value);
         },
       );
     });
