@@ -26,6 +26,12 @@ export interface Config {
   podsPerShard: number;
   /** Pods one worker runs at once (KJOB_WORKER_MAX_PODS); more wait as Pending in the task queue. */
   workerMaxPods: number;
+  /**
+   * Workflows one worker keeps in memory between their tasks (KJOB_WORKER_MAX_CACHED_WORKFLOWS).
+   * A finished Job's workflow stays open until the Job is deleted: without a bound the SDK's
+   * default (thousands on a large machine) keeps every idle Job's sandbox resident.
+   */
+  workerMaxCachedWorkflows: number;
   /** Largest accepted request body, bytes (KJOB_MAX_BODY_BYTES). */
   maxBodyBytes: number;
   /** When set, every route but /healthz and /readyz needs `Authorization: Bearer <token>`. */
@@ -125,6 +131,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     podHeartbeatTimeoutSeconds: seconds(env, 'KJOB_POD_HEARTBEAT_TIMEOUT_SECONDS', 30, 0.3, 86_400),
     podsPerShard: integer(env, 'KJOB_PODS_PER_SHARD', DEFAULT_PODS_PER_SHARD, 1, 500),
     workerMaxPods: integer(env, 'KJOB_WORKER_MAX_PODS', 200, 1, 100_000),
+    workerMaxCachedWorkflows: integer(env, 'KJOB_WORKER_MAX_CACHED_WORKFLOWS', 250, 2, 100_000),
     maxBodyBytes: integer(env, 'KJOB_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     apiToken: read(env, 'KJOB_API_TOKEN') ?? null,
     logLevel: logLevel as Config['logLevel'],

@@ -123,6 +123,8 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Kjob
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Two workflow threads: a Job's and its shards' workflow tasks need not queue behind each other.
     workflowThreadPoolSize: 2,
+    // Busy Jobs and shards stay warm; an idle one evicted replays its (bounded) history on its next task.
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
     // Each pod is a child process, not CPU here; the limit is back-pressure (KJOB_WORKER_MAX_PODS).
     maxConcurrentActivityTaskExecutions: config.workerMaxPods,
     // Pods get SIGTERM and their grace period when the worker shuts down (the registry does it
