@@ -232,12 +232,11 @@ describe('kjob on a Temporal cluster', () => {
     await reader.read(); // the ADDED event: the watch is live
     const pid = signalGroup('kjob-api-1', 'SIGTERM');
     // The restart cuts the watch, as an API server restart does; the client watches again.
-    await reader.read().then(
-      async function drain(r): Promise<void> {
-        if (!r.done) return reader.read().then(drain);
-      },
-      () => undefined,
-    );
+    try {
+      while (!(await reader.read()).done);
+    } catch {
+      // "other side closed": the process went away mid-stream
+    }
     await poll(() => alive(pid), (a) => !a, { what: 'API 1 stopped', timeoutMs: 20_000 });
     await cluster('up');
     const again = await fetch(`${API_URLS[0]}${JOBS}?watch=true&labelSelector=${selector}`);

@@ -7,7 +7,13 @@ import { cluster } from './cluster-env.js';
 
 export async function setup(): Promise<void> {
   const started = Date.now();
-  await cluster('up');
+  try {
+    await cluster('up');
+  } catch (err) {
+    // A half-started cluster is stopped, not left behind (vitest runs no teardown after a failed setup).
+    if (process.env.KJOB_CLUSTER_KEEP !== '1') await cluster('down', '--purge').catch(() => undefined);
+    throw err;
+  }
   console.log(`cluster up in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
