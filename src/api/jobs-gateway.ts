@@ -60,10 +60,6 @@ import {
   type PodLogWorkflowInput,
 } from '../workflows/definitions.js';
 import type { PodLogChunk, PodLogChunkRequest } from '../storage/pod-logs.js';
-
-/** The node's answer to one read (activities' PodLogAnswer; api/ does not import activities/). */
-type PodLogAnswer = PodLogChunk | { notFound: string };
-
 import { isDnsLabel, isDnsSubdomain } from './params.js';
 import { initialJobMemo, jobMemoOf, listResourceVersion, publishedPodsOf, renderPublishedEvents, renderPublishedJob, renderPublishedPods } from './published.js';
 import { AlreadyExists, ApiError, BadRequest, Conflict, NodeUnavailable, invalidJob, JOBS, Misconfigured, NotFound, PODS, ServiceUnavailable, type Resource } from './status.js';
@@ -115,6 +111,9 @@ export interface JobsGateway {
 
 /** How long a pod's node may take to pick up a log read before the API says it is gone. */
 export const NODE_PICKUP_MS = 5_000;
+
+/** The node's answer to one log read (activities' PodLogAnswer; api/ does not import activities/). */
+type PodLogAnswer = PodLogChunk | { notFound: string };
 
 export interface GatewayOptions {
   config: Config;
@@ -644,7 +643,12 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
               `or lost Temporal, and the pod's log stays in that worker's KJOB_DATA_DIR`,
           );
         }
+        if (cause instanceof TimeoutFailure) {
+          throw new NodeUnavailable(`the node "${nodeName}" that ran pod "${podName}" did not finish reading its log in time (${cause.timeoutType ?? 'timeout'})`);
+        }
         if (cause instanceof ApplicationFailure) throw new BadRequest(cause.message);
+        // The read's own workflow failed or timed out (no worker ran its workflow task in time).
+        if (err instanceof WorkflowFailedError) throw new ServiceUnavailable(`reading the log of pod "${podName}" failed: ${err.cause?.message ?? err.message}`);
         throw err;
       }
       // The kubelet answers 400 for a container that has not started and a missing previous run.
