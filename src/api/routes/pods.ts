@@ -15,7 +15,7 @@ import {
   type PodList,
 } from '../../k8s/types.js';
 import { stat } from 'node:fs/promises';
-import { containerLogDir } from '../../storage/pod-files.js';
+import { podDir } from '../../storage/pod-files.js';
 import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogChunkRequest, type PodLogCursor, type PodLogOptions } from '../../storage/pod-logs.js';
 import { readDeleteOptions } from '../content.js';
 import { mapLimit } from '../jobs-gateway.js';
@@ -193,10 +193,13 @@ function write(res: Response, chunk: string): Promise<void> {
   });
 }
 
-/** Whether this API sees the container's log files itself (one machine, or a shared KJOB_DATA_DIR). */
+/**
+ * Whether this API sees the pod's files itself (one machine, or a shared KJOB_DATA_DIR): then it
+ * reads the log as the worker would, including "not started yet" without asking the node.
+ */
 async function hasLocalLog(options: PodLogOptions): Promise<boolean> {
   try {
-    return (await stat(containerLogDir(options, options.container))).isDirectory();
+    return (await stat(podDir(options))).isDirectory();
   } catch {
     return false;
   }
