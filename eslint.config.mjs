@@ -39,7 +39,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'test/**', 'bench/**', 'eslint.config.mjs', 'vitest.config.ts', 'worker.ts', 'kjob.ts', 'src/main.ts'],
+    files: ['src/config.ts', 'test/**', 'bench/**', 'eslint.config.mjs', 'vitest.config.ts', 'vitest.cluster.config.ts', 'worker.ts', 'kjob.ts', 'src/main.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

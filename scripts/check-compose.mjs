@@ -10,25 +10,50 @@ const problems = [];
 const need = (cond, msg) => cond || problems.push(msg);
 
 const services = doc.services ?? {};
-for (const name of ['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'api', 'worker']) {
+for (const name of ['postgresql', 'temporal-schema', 'temporal-history', 'temporal-matching', 'temporal', 'temporal-worker', 'temporal-setup', 'temporal-ui', 'api', 'api-2', 'worker']) {
   need(services[name], `service "${name}" is missing`);
 }
 const known = new Set(
   [...readFileSync('src/config.ts', 'utf8').matchAll(/'((?:KJOB|TEMPORAL)_[A-Z_]+)'/g)].map((m) => m[1]),
 );
-for (const name of ['api', 'worker']) {
+for (const name of ['api', 'api-2', 'worker']) {
   const svc = services[name] ?? {};
   const env = svc.environment ?? {};
   need(env.TEMPORAL_ADDRESS === 'temporal:7233', `${name}: TEMPORAL_ADDRESS must be temporal:7233`);
   for (const key of Object.keys(env)) {
     if (/^(KJOB|TEMPORAL)_/.test(key)) need(known.has(key), `${name}: ${key} is not a variable src/config.ts reads`);
   }
-  need((svc.volumes ?? []).some((v) => String(v).endsWith(':/data')), `${name}: needs the shared kjob-data volume at /data`);
+  // Each kjob container has its own data dir, as cluster.sh gives each process one: pod logs are
+  // read on the worker that ran the pod (no shared volume needed; one still works).
   need(env.KJOB_DATA_DIR === '/data', `${name}: KJOB_DATA_DIR must be /data`);
 }
+need(JSON.stringify(services['api-2']?.command) === JSON.stringify(['npm', 'run', 'api']), 'api-2 must run `npm run api`');
+
+// The Temporal services as cluster.sh runs them: one container per service, the version
+// build-temporal.sh builds, the history shards and dynamic config the script uses.
+const script = readFileSync('scripts/cluster/cluster.sh', 'utf8');
+const shards = /KJOB_CLUSTER_HISTORY_SHARDS:-(\d+)/.exec(script)?.[1];
+const versions = new Set();
+for (const [name, role] of [['temporal-history', 'history'], ['temporal-matching', 'matching'], ['temporal', 'frontend'], ['temporal-worker', 'worker']]) {
+  const svc = services[name] ?? {};
+  const env = svc.environment ?? {};
+  const image = /^temporalio\/server:(\d+\.\d+\.\d+)$/.exec(svc.image ?? '');
+  need(image, `${name}: image must be temporalio/server:<version>`);
+  if (image) versions.add(image[1]);
+  need(env.SERVICES === role, `${name}: SERVICES must be ${role}`);
+  need(env.DB === 'postgres12', `${name}: DB must be postgres12 (cluster.sh's plugin)`);
+  need(env.NUM_HISTORY_SHARDS === shards, `${name}: NUM_HISTORY_SHARDS must be ${shards}, as cluster.sh`);
+  need((svc.volumes ?? []).some((v) => String(v).startsWith('./scripts/cluster/dynamicconfig.yaml:')), `${name}: must mount scripts/cluster/dynamicconfig.yaml`);
+}
+for (const name of ['temporal-schema', 'temporal-setup']) {
+  const tools = /^temporalio\/admin-tools:(\d+\.\d+\.\d+)-/.exec(services[name]?.image ?? '');
+  need(tools, `${name}: image must be temporalio/admin-tools:<version>-…`);
+  if (tools) versions.add(tools[1]);
+}
+need(versions.size === 1, `one Temporal version for every Temporal container (found ${[...versions].join(', ')})`);
 need(JSON.stringify(services.api?.command) === JSON.stringify(['npm', 'run', 'api']), 'api must run `npm run api`');
 need(JSON.stringify(services.worker?.command) === JSON.stringify(['npm', 'run', 'worker']), 'worker must run `npm run worker`');
-need((services.worker?.deploy?.replicas ?? 1) >= 2, 'run at least two workers');
+need((services.worker?.deploy?.replicas ?? 1) === Number(/KJOB_CLUSTER_WORKERS:-(\d+)/.exec(readFileSync('scripts/cluster/cluster.sh', 'utf8'))?.[1]), "worker replicas must be cluster.sh's number of workers");
 need(services.api?.environment?.KJOB_HOST === '0.0.0.0', 'api must bind 0.0.0.0 inside its container');
 const setup = JSON.stringify(services['temporal-setup']?.command ?? '');
 const definitions = readFileSync('src/workflows/definitions.ts', 'utf8');

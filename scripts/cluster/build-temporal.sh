@@ -17,8 +17,8 @@ tools="${KJOB_TOOLS_DIR:-$root/.tools}"
 
 version="${KJOB_TEMPORAL_SERVER_VERSION:-}"
 if [ -z "$version" ]; then
-  # The version docker-compose.yml runs (temporalio/auto-setup:X.Y.Z), so both shapes stay in step.
-  version="$(sed -n 's/^[[:space:]]*image:[[:space:]]*temporalio\/auto-setup:\([0-9][0-9.]*\).*/\1/p' "$root/docker-compose.yml" | head -n 1)"
+  # The version docker-compose.yml runs (temporalio/server:X.Y.Z), so both shapes stay in step.
+  version="$(sed -n 's/^[[:space:]]*image:[[:space:]]*temporalio\/server:\([0-9][0-9.]*\).*/\1/p' "$root/docker-compose.yml" | head -n 1)"
 fi
 version="${version:-1.29.1}"
 version="${version#v}"

@@ -285,26 +285,8 @@ global:
       listenAddress: "127.0.0.1:$(( $(svc_port "$svc") + 2000 ))"
 EOF
   done
-  cat > "$state/temporal/dynamicconfig.yaml" <<'EOF'
-# Dynamic config of the kjob cluster (scripts/cluster/cluster.sh). Polled every 10s.
-limit.maxIDLength:
-  - value: 255
-# kjob uses workflow updates (and update-with-start).
-frontend.enableUpdateWorkflowExecution:
-  - value: true
-frontend.enableUpdateWorkflowExecutionAsyncAccepted:
-  - value: true
-frontend.enableExecuteMultiOperation:
-  - value: true
-# Search attributes registered by `up` are usable at once, as on the dev server.
-system.forceSearchAttributesCacheRefreshOnRead:
-  - value: true
-# A namespace registered by `up` is seen by every service within a second.
-system.namespaceCacheRefreshInterval:
-  - value: 1s
-history.hostLevelCacheMaxSize:
-  - value: 8192
-EOF
+  # The same file docker-compose.yml mounts into its Temporal services.
+  cp "$root/scripts/cluster/dynamicconfig.yaml" "$state/temporal/dynamicconfig.yaml"
 }
 
 # Starts a command in its own session (so its whole process group can be signalled), detached,

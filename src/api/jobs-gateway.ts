@@ -14,7 +14,9 @@
  * does not exist or search attributes kjob may not register → 503 without Retry-After whose
  * message names the fix; no worker for a write → 503 "no kjob worker polls task queue …".
  */
+import { randomUUID } from 'node:crypto';
 import {
+  ActivityFailure,
   ApplicationFailure,
   Client,
   Connection,
@@ -23,7 +25,9 @@ import {
   QueryNotRegisteredError,
   QueryRejectedError,
   ServiceError,
+  TimeoutFailure,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -44,17 +48,21 @@ import {
   JOB_WORKFLOW_TYPE,
   jobQuery,
   jobWorkflowStart,
+  nodeTaskQueue,
+  POD_LOG_WORKFLOW_TYPE,
+  podLogWorkflowIdFor,
   podsQuery,
   SA_NAME,
   SA_NAMESPACE,
   updateJobUpdate,
   workflowIdFor,
   type JobMemo,
+  type PodLogWorkflowInput,
 } from '../workflows/definitions.js';
-
+import type { PodLogChunk, PodLogChunkRequest } from '../storage/pod-logs.js';
 import { isDnsLabel, isDnsSubdomain } from './params.js';
 import { initialJobMemo, jobMemoOf, listResourceVersion, publishedPodsOf, renderPublishedEvents, renderPublishedJob, renderPublishedPods } from './published.js';
-import { AlreadyExists, ApiError, Conflict, invalidJob, JOBS, Misconfigured, NotFound, PODS, ServiceUnavailable, type Resource } from './status.js';
+import { AlreadyExists, ApiError, BadRequest, Conflict, NodeUnavailable, invalidJob, JOBS, Misconfigured, NotFound, PODS, ServiceUnavailable, type Resource } from './status.js';
 
 /** Finalizer the controller renders on a Job deleted with propagationPolicy Foreground. */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
@@ -93,7 +101,19 @@ export interface JobsGateway {
   allEvents(namespace: string | null): Promise<KubeEvent[]>;
   deletePod(namespace: string, jobName: string, podName: string, gracePeriodSeconds: number | null): Promise<PodList>;
   readiness(): Promise<Readiness>;
+  /**
+   * A piece of the log of a pod that ran on `nodeName`, read on that node through its task queue
+   * (workflows/pod-log.ts). 400 when the log does not exist there (as the kubelet answers), 503
+   * `NodeUnavailable` when the node does not pick the read up in time (its worker is gone).
+   */
+  podLog(namespace: string, podName: string, nodeName: string, request: PodLogChunkRequest): Promise<PodLogChunk>;
 }
+
+/** How long a pod's node may take to pick up a log read before the API says it is gone. */
+export const NODE_PICKUP_MS = 5_000;
+
+/** The node's answer to one log read (activities' PodLogAnswer; api/ does not import activities/). */
+type PodLogAnswer = PodLogChunk | { notFound: string };
 
 export interface GatewayOptions {
   config: Config;
@@ -609,5 +629,41 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     }
   }
 
-  return { create, get, find, list, update, delete: del, pods, events, allEvents, deletePod, readiness };
+  async function podLog(ns: string, podName: string, nodeName: string, request: PodLogChunkRequest): Promise<PodLogChunk> {
+    const input: PodLogWorkflowInput = { nodeTaskQueue: nodeTaskQueue(config.taskQueue, nodeName), request, scheduleToStartMs: NODE_PICKUP_MS };
+    // The workflow ends on its own well before this (its activity's timeouts); the margin covers
+    // the workflow tasks on a busy server.
+    const timeoutMs = NODE_PICKUP_MS + 30_000 + (request.waitMs ?? 0) + 15_000;
+    return callWorker(PODS, podName, timeoutMs, async () => {
+      let answer: PodLogAnswer;
+      try {
+        answer = await live.workflow.execute<(i: PodLogWorkflowInput) => Promise<PodLogAnswer>>(POD_LOG_WORKFLOW_TYPE, {
+          taskQueue: config.taskQueue,
+          workflowId: podLogWorkflowIdFor(ns, podName, randomUUID()),
+          args: [input],
+          workflowExecutionTimeout: timeoutMs,
+        });
+      } catch (err) {
+        const cause = err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
+        if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
+          throw new NodeUnavailable(
+            `the node "${nodeName}" that ran pod "${podName}" did not answer within ${NODE_PICKUP_MS / 1000} s: its kjob worker has stopped ` +
+              `or lost Temporal, and the pod's log stays in that worker's KJOB_DATA_DIR`,
+          );
+        }
+        if (cause instanceof TimeoutFailure) {
+          throw new NodeUnavailable(`the node "${nodeName}" that ran pod "${podName}" did not finish reading its log in time (${cause.timeoutType ?? 'timeout'})`);
+        }
+        if (cause instanceof ApplicationFailure) throw new BadRequest(cause.message);
+        // The read's own workflow failed or timed out (no worker ran its workflow task in time).
+        if (err instanceof WorkflowFailedError) throw new ServiceUnavailable(`reading the log of pod "${podName}" failed: ${err.cause?.message ?? err.message}`);
+        throw err;
+      }
+      // The kubelet answers 400 for a container that has not started and a missing previous run.
+      if ('notFound' in answer) throw new BadRequest(answer.notFound);
+      return answer;
+    });
+  }
+
+  return { create, get, find, list, update, delete: del, pods, events, allEvents, deletePod, readiness, podLog };
 }

@@ -193,6 +193,17 @@ export class Misconfigured extends ApiError {
   }
 }
 
+/**
+ * The node (kjob worker) that holds what was asked for does not answer: it has stopped or lost
+ * Temporal. 503 without Retry-After: the node may never come back (a restarted worker is a new
+ * node), as a kubelet that is gone.
+ */
+export class NodeUnavailable extends ApiError {
+  constructor(message: string) {
+    super(503, 'ServiceUnavailable', message);
+  }
+}
+
 export class InternalError extends ApiError {
   constructor(requestId: string) {
     super(500, 'InternalError', `Internal error occurred: unexpected server error (request id ${requestId}); see the API log`);

@@ -169,12 +169,13 @@ async function* readRecords(
   from: number,
   to: number,
   position: { next: number } = { next: from },
+  chunkBytes: number = READ_CHUNK_BYTES,
 ): AsyncGenerator<LogRecord[], void, undefined> {
   position.next = from;
   let carry = Buffer.alloc(0);
   let offset = from;
   while (offset < to) {
-    const buf = Buffer.alloc(Math.min(READ_CHUNK_BYTES, to - offset));
+    const buf = Buffer.alloc(Math.min(chunkBytes, to - offset));
     const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
     if (bytesRead === 0) break;
     offset += bytesRead;
@@ -195,13 +196,18 @@ async function* readRecords(
 
 /** Formats records as the kubelet writes them to the client, applying since and limitBytes. */
 class LogFormatter {
-  private written = 0;
-  private readonly since: number | null;
+  written: number;
+  readonly since: number | null;
 
-  constructor(private readonly opts: PodLogOptions) {
+  /** `resume`: the state of a read that continues (a remote read in chunks, see readPodLogChunk). */
+  constructor(
+    private readonly opts: PodLogOptions,
+    resume?: { written: number; since: number | null },
+  ) {
     const sinceSeconds = opts.sinceSeconds !== undefined ? Date.now() - opts.sinceSeconds * 1000 : null;
     const sinceTime = opts.sinceTime !== undefined ? Date.parse(opts.sinceTime) : null;
-    this.since = sinceSeconds ?? (sinceTime !== null && Number.isFinite(sinceTime) ? sinceTime : null);
+    this.since = resume ? resume.since : (sinceSeconds ?? (sinceTime !== null && Number.isFinite(sinceTime) ? sinceTime : null));
+    this.written = resume?.written ?? 0;
   }
 
   get exhausted(): boolean {
@@ -293,6 +299,98 @@ export async function* followPodLog(opts: FollowOptions): AsyncGenerator<string,
       offset = position.next;
       if (finished) return;
       await abortableDelay(opts.pollIntervalMs ?? 200, opts.signal);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+// ---- reading in chunks, for a reader on another machine ------------------------------------
+
+/**
+ * Where a chunked read of one container run stands. Plain JSON: it travels between the API and
+ * the worker that has the log (`podLog` workflow, see src/workflows/pod-log.ts).
+ */
+export interface PodLogCursor {
+  /** The container run being read (its restart count). */
+  run: number;
+  /** Byte offset of the next record to read. */
+  offset: number;
+  /** Without follow: the end of the log when the read began (a plain read does not wait for more). */
+  until: number | null;
+  /** Bytes given out so far (limitBytes counts over the whole read). */
+  written: number;
+  /** sinceSeconds/sinceTime as a time, fixed when the read began (ms since the epoch). */
+  since: number | null;
+}
+
+export interface PodLogChunkRequest extends Omit<PodLogOptions, 'dataDir'> {
+  follow: boolean;
+  /** Absent on the first call; then the cursor the previous chunk returned. */
+  cursor?: PodLogCursor;
+  /** Follow: how long to wait for new output before answering with none. */
+  waitMs?: number;
+}
+
+export interface PodLogChunk {
+  text: string;
+  cursor: PodLogCursor;
+  /** Nothing more will come: the read is complete, the run has finished or limitBytes is reached. */
+  done: boolean;
+}
+
+/** A chunk's text stays well below Temporal's payload limits (2 MB per payload). */
+export const POD_LOG_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * One piece of a pod log read, with the semantics of `readPodLog` (plain) or `followPodLog`
+ * (follow) over all the pieces together: the API of another machine calls it repeatedly through
+ * the worker that has the log, passing back the cursor, until `done`. A follow call waits up to
+ * `waitMs` for new output, so a quiet log costs a call every `waitMs`, not a busy loop.
+ */
+export async function readPodLogChunk(dataDir: string, req: PodLogChunkRequest): Promise<PodLogChunk> {
+  const opts: PodLogOptions = { ...req, dataDir };
+  const run = req.cursor?.run ?? (await pickRun(opts));
+  const file = containerLogFile(opts, opts.container, run);
+  const doneFile = containerDoneFile(opts, opts.container, run);
+  const formatter = new LogFormatter(opts, req.cursor ? { written: req.cursor.written, since: req.cursor.since } : undefined);
+  const fh = await open(file, 'r');
+  try {
+    let offset = req.cursor?.offset ?? 0;
+    let until = req.cursor ? req.cursor.until : null;
+    if (!req.cursor) {
+      const size = (await fh.stat()).size;
+      if (opts.tailLines !== undefined) offset = await tailStart(fh, size, opts.tailLines);
+      if (!req.follow) until = size;
+    }
+    const cursor = (): PodLogCursor => ({ run, offset, until, written: formatter.written, since: formatter.since });
+    const waitUntil = Date.now() + (req.follow ? Math.max(0, req.waitMs ?? 0) : 0);
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    for (;;) {
+      // The sidecar first: it is written after the last record (see followPodLog).
+      const finished = req.follow ? await exists(doneFile) : true;
+      const end = until ?? (await fh.stat()).size;
+      const position = { next: offset };
+      let full = false;
+      for await (const records of readRecords(fh, offset, end, position, 64 * 1024)) {
+        const out = formatter.format(records);
+        parts.push(out);
+        bytes += out.length;
+        if (formatter.exhausted || bytes >= POD_LOG_CHUNK_BYTES) {
+          full = true;
+          break;
+        }
+      }
+      offset = position.next;
+      const text = () => Buffer.concat(parts).toString('utf8');
+      if (formatter.exhausted) return { text: text(), cursor: cursor(), done: true };
+      if (full) return { text: text(), cursor: cursor(), done: false };
+      // Not full: everything up to `end` is read (an unfinished last line waits for its newline).
+      if (!req.follow) return { text: text(), cursor: cursor(), done: true };
+      if (finished) return { text: text(), cursor: cursor(), done: true };
+      if (bytes > 0 || Date.now() >= waitUntil) return { text: text(), cursor: cursor(), done: false };
+      await abortableDelay(Math.min(200, Math.max(0, waitUntil - Date.now())), undefined);
     }
   } finally {
     await fh.close();

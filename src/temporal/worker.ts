@@ -87,7 +87,8 @@ function nodeQueueSlots(maxPods: number): number {
  * - worker A on the shared task queue: the workflows and `runPod` / `removePodData`, at most
  *   `KJOB_WORKER_MAX_PODS` pods at once (more wait in the queue as Pending pods);
  * - worker B on the node task queue `<taskQueue>/<identity>`: `watchPod`, `terminatePod`,
- *   `removePodData` for this node's pods, no workflows.
+ *   `removePodData` for this node's pods and `readPodLog` (their logs, for APIs on other
+ *   machines), no workflows.
  * Checks the data directory before it polls anything (`DataDirError`).
  */
 export async function createKjobWorker(options: KjobWorkerOptions): Promise<KjobWorker> {
@@ -136,7 +137,7 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Kjob
     namespace: config.namespace,
     taskQueue: nodeQueue,
     identity,
-    activities: { watchPod: activities.watchPod, terminatePod: activities.terminatePod, removePodData: activities.removePodData },
+    activities: { watchPod: activities.watchPod, terminatePod: activities.terminatePod, removePodData: activities.removePodData, readPodLog: activities.readPodLog },
     maxConcurrentActivityTaskExecutions: nodeQueueSlots(config.workerMaxPods),
     shutdownGraceTime: '35s',
   });

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
+import type { PodLogChunkRequest } from '../activities/index.js';
 import type { CronJobState } from '../controller/cronjob/index.js';
 import type { EventRecord, JobSettings, JobState, PodDeletion, PodRecord, PropagationPolicy, Trigger } from '../controller/index.js';
 import type { CronJobScheduleOptions } from '../k8s/cronjob-schedule.js';
@@ -17,6 +18,8 @@ export const SHARD_WORKFLOW_TYPE = 'podShard';
 export const CRONJOB_WORKFLOW_TYPE = 'cronJob';
 /** The tiny workflow a CronJob's Temporal Schedule starts: it tells the CronJob a run is due. */
 export const CRONJOB_TICK_WORKFLOW_TYPE = 'cronJobTick';
+/** One piece of a pod's log, read on the pod's node for an API on another machine (workflows/pod-log.ts). */
+export const POD_LOG_WORKFLOW_TYPE = 'podLog';
 export const DEFAULT_TASK_QUEUE = 'kjob';
 
 /** One live workflow per Job name: `<namespace>/<name>`. */
@@ -35,6 +38,22 @@ export function shardIdFor(jobWorkflowId: string, shard: number): string {
  */
 export function nodeTaskQueue(taskQueue: string, nodeName: string): string {
   return `${taskQueue}/${nodeName}`;
+}
+
+/**
+ * The id of one `podLog` read: `podlog:<namespace>/<pod>/<unique>`. The prefix keeps it apart from
+ * Jobs (`<namespace>/<name>`) and CronJobs (`cronjob:…`).
+ */
+export function podLogWorkflowIdFor(namespace: string, podName: string, unique: string): string {
+  return `podlog:${namespace}/${podName}/${unique}`;
+}
+
+export interface PodLogWorkflowInput {
+  /** The node task queue of the worker that ran the pod (`nodeTaskQueue(taskQueue, nodeName)`). */
+  nodeTaskQueue: string;
+  request: PodLogChunkRequest;
+  /** How long the node may take to pick the read up before it counts as gone. */
+  scheduleToStartMs: number;
 }
 
 export interface JobWorkflowInput {

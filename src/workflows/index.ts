@@ -3,3 +3,4 @@ export { job } from './job.js';
 export { podShard } from './shard.js';
 export { cronJob } from './cronjob.js';
 export { cronJobTick } from './cronjob-tick.js';
+export { podLog } from './pod-log.js';

@@ -14,7 +14,9 @@ import {
   type Pod,
   type PodList,
 } from '../../k8s/types.js';
-import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogOptions } from '../../storage/pod-logs.js';
+import { stat } from 'node:fs/promises';
+import { podDir } from '../../storage/pod-files.js';
+import { followPodLog, PodLogNotFoundError, readPodLog, type PodLogChunkRequest, type PodLogCursor, type PodLogOptions } from '../../storage/pod-logs.js';
 import { readDeleteOptions } from '../content.js';
 import { mapLimit } from '../jobs-gateway.js';
 import { boolParam, intParam, isDnsSubdomain, nameParam, namespaceParam, queryParam } from '../params.js';
@@ -191,12 +193,75 @@ function write(res: Response, chunk: string): Promise<void> {
   });
 }
 
+/**
+ * Whether this API sees the pod's files itself (one machine, or a shared KJOB_DATA_DIR): then it
+ * reads the log as the worker would, including "not started yet" without asking the node.
+ */
+async function hasLocalLog(options: PodLogOptions): Promise<boolean> {
+  try {
+    return (await stat(podDir(options))).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A follow read through the node waits this long for new output per call. */
+const REMOTE_FOLLOW_WAIT_MS = 10_000;
+
+/**
+ * The log read on the node that ran the pod (spec.nodeName), a piece at a time, as the API server
+ * reads it from the kubelet: for an API that does not share the worker's KJOB_DATA_DIR.
+ */
+async function* remotePodLog(deps: RouteDeps, nodeName: string, options: PodLogOptions, follow: boolean, signal: AbortSignal): AsyncGenerator<string, void, undefined> {
+  const { dataDir: _dataDir, ...rest } = options;
+  let cursor: PodLogCursor | undefined;
+  for (;;) {
+    const request: PodLogChunkRequest = { ...rest, follow, ...(follow ? { waitMs: REMOTE_FOLLOW_WAIT_MS } : {}), ...(cursor ? { cursor } : {}) };
+    const chunk = await deps.jobs.podLog(options.namespace, options.podName, nodeName, request);
+    if (chunk.text !== '') yield chunk.text;
+    if (chunk.done || signal.aborted) return;
+    cursor = chunk.cursor;
+  }
+}
+
 async function podLog(req: Request, res: Response, deps: RouteDeps): Promise<void> {
   const namespace = namespaceParam(req);
   const podName = nameParam(req, PODS, 'pod');
   const follow = boolParam(req, 'follow');
   const { job, pod } = await findPod(deps, namespace, podName);
   const options = logOptions(req, deps, job, pod);
+  const nodeName = pod.spec.nodeName;
+  if (nodeName && !(await hasLocalLog(options))) {
+    const stop = new AbortController();
+    res.on('close', () => stop.abort());
+    const chunks = remotePodLog(deps, nodeName, options, follow, stop.signal);
+    if (!follow) {
+      // A plain read is answered whole, so an error on the way is still a Status, not a cut log.
+      let text = '';
+      for await (const chunk of chunks) text += chunk;
+      res.type('text/plain').send(text);
+      return;
+    }
+    let started = false;
+    try {
+      for await (const chunk of chunks) {
+        if (!started) {
+          res.status(200).type('text/plain');
+          res.flushHeaders();
+          started = true;
+        }
+        await write(res, chunk);
+        if (stop.signal.aborted) break;
+      }
+    } catch (err) {
+      // Before the first byte the error is a Status; after it, the stream just ends (as a
+      // kubelet that goes away mid-follow ends `kubectl logs -f`).
+      if (!started) throw err;
+    }
+    if (!started) res.status(200).type('text/plain');
+    res.end();
+    return;
+  }
   try {
     if (!follow) {
       res.type('text/plain').send(await readPodLog(options));
