@@ -11,6 +11,7 @@ import type { CronJobScheduleOptions } from '../k8s/cronjob-schedule.js';
 import type { CronJob, CronJobStatus, StoredCronJob } from '../k8s/cronjob-types.js';
 import type { PodStatusReport } from '../k8s/pod-run.js';
 import type { EventList, Job, JobStatus, KubeEvent, PodList, StoredJob } from '../k8s/types.js';
+import { jobStaticDetails, jobSummary } from './ui.js';
 
 export const JOB_WORKFLOW_TYPE = 'job';
 export const SHARD_WORKFLOW_TYPE = 'podShard';
@@ -81,13 +82,19 @@ export const cronJobScheduleIdFor = cronJobWorkflowIdFor;
 
 /**
  * How a Job workflow is started, by the API (POST) and by a CronJob (startChild) alike: its id,
- * input and the search attributes the Temporal UI and the list endpoint filter on.
+ * input, the search attributes the Temporal UI and the list endpoint filter on, and the summary
+ * and details the UI shows for it (what the Job is: kind, name, mode, completions, parallelism).
  */
-export function jobWorkflowStart(job: StoredJob, settings: JobSettings): { workflowId: string; args: [JobWorkflowInput]; typedSearchAttributes: SearchAttributePair[] } {
+export function jobWorkflowStart(
+  job: StoredJob,
+  settings: JobSettings,
+): { workflowId: string; args: [JobWorkflowInput]; typedSearchAttributes: SearchAttributePair[]; staticSummary: string; staticDetails: string } {
   const { namespace, name } = job.metadata;
   return {
     workflowId: workflowIdFor(namespace, name),
     args: [{ job, settings }],
+    staticSummary: jobSummary(job),
+    staticDetails: jobStaticDetails(job),
     typedSearchAttributes: [
       { key: SA_NAMESPACE, value: namespace },
       { key: SA_NAME, value: name },

@@ -9,12 +9,40 @@ import type { StoredJob } from '../k8s/types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** The Job workflow's static summary: what the Job is. */
+/** The Job workflow's static summary (one line in the UI): what the Job is. */
 export function jobSummary(job: StoredJob): string {
   const { spec, metadata } = job;
   const mode = spec.completionMode === 'Indexed' ? 'Indexed' : 'NonIndexed';
-  const completions = spec.completions === null || spec.completions === undefined ? 'work queue' : `${spec.completions} completions`;
-  return `Job ${metadata.namespace}/${metadata.name}: ${mode}, ${completions}, parallelism ${spec.parallelism}`;
+  const completions = spec.completions === null || spec.completions === undefined ? 'work queue (no completions)' : `completions ${spec.completions}`;
+  return `Job ${metadata.namespace}/${metadata.name} · ${mode} · ${completions} · parallelism ${spec.parallelism}`;
+}
+
+/** The Job workflow's static details (Markdown): the spec fields that decide how it runs, as created. */
+export function jobStaticDetails(job: StoredJob): string {
+  const { spec, metadata } = job;
+  const rows: Array<[string, string]> = [
+    ['kind', 'Job (batch/v1)'],
+    ['name', `${metadata.namespace}/${metadata.name}`],
+    ['uid', metadata.uid],
+    ['completionMode', spec.completionMode],
+    ['completions', spec.completions === null || spec.completions === undefined ? 'unset (work queue)' : String(spec.completions)],
+    ['parallelism', String(spec.parallelism)],
+    ['backoffLimit', String(spec.backoffLimit)],
+  ];
+  if (spec.backoffLimitPerIndex !== undefined) rows.push(['backoffLimitPerIndex', String(spec.backoffLimitPerIndex)]);
+  if (spec.activeDeadlineSeconds !== undefined) rows.push(['activeDeadlineSeconds', String(spec.activeDeadlineSeconds)]);
+  if (spec.suspend) rows.push(['suspend', 'true (at creation)']);
+  const labels = Object.entries(metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+  if (labels.length > 0) rows.push(['labels', labels.join(', ')]);
+  for (const c of spec.template.spec.containers) rows.push([`container ${c.name}`, [...(c.command ?? []), ...(c.args ?? [])].join(' ').slice(0, 200)]);
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [
+    'Spec as created (the live Job: current details below, or `GET` on the kjob API).',
+    '',
+    '| field | value |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`),
+  ].join('\n');
 }
 
 /** A pod shard's static summary. */

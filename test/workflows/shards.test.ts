@@ -115,6 +115,15 @@ describe("the Temporal UI tells each Job's story", () => {
     const started = await startJob(stack, manifest(name, script, { completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimit: 0 }));
     await started.waitForCondition('Failed');
     const jobId = workflowIdFor('default', name);
+    // What the Job is: its static summary (the one line above its page) and details (spec table).
+    const description = await stack.client.workflow.getHandle(jobId).describe();
+    expect(await description.staticSummary()).toBe(`Job default/${name} · Indexed · completions 4 · parallelism 4`);
+    const staticDetails = await description.staticDetails();
+    expect(staticDetails).toContain(`| name | default/${name} |`);
+    expect(staticDetails).toContain('| completionMode | Indexed |');
+    expect(staticDetails).toContain('| completions | 4 |');
+    expect(staticDetails).toContain('| backoffLimit | 0 |');
+    expect(staticDetails).toContain(`| container main | sh -c ${script.replace(/\|/g, "\\|")} |`);
     const details = await poll(() => currentDetails(jobId), (d) => d.includes('**Failed**'), { what: 'Job details' });
     expect(details).toContain('**Failed** (BackoffLimitExceeded)');
     expect(details).toMatch(/1 failed/);
