@@ -3,10 +3,10 @@
  * attributes, input types and the workflow id scheme. The API gateway, the worker, the CLI and the
  * tests import from here; no other file spells these strings.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, type Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 import type { CronJobState } from '../controller/cronjob/index.js';
-import type { EventRecord, JobSettings, JobState, PodDeletion, PodRecord, PropagationPolicy, Trigger } from '../controller/index.js';
+import type { EventRecord, JobSettings, JobState, PodDeletion, PodRecord, PropagationPolicy, SyncReport, Trigger } from '../controller/index.js';
 import type { CronJobScheduleOptions } from '../k8s/cronjob-schedule.js';
 import type { CronJob, CronJobStatus, StoredCronJob } from '../k8s/cronjob-types.js';
 import type { PodStatusReport } from '../k8s/pod-run.js';
@@ -122,6 +122,17 @@ export interface DeletePodRequest {
   podName: string;
   /** null = the pod's own terminationGracePeriodSeconds. */
   gracePeriodSeconds: number | null;
+}
+
+/**
+ * What workflows tell the worker that runs them, outside their history: a sink is called once per
+ * real workflow task, never on replay, and changes nothing the workflow does (no command).
+ */
+export interface KjobSinks extends Sinks {
+  metrics: {
+    /** One controller pass of a Job (the worker counts it in its job_controller_* metrics). */
+    jobSynced(report: SyncReport): void;
+  };
 }
 
 // Operator-facing signals (also usable from the Temporal UI and `temporal workflow signal`).
