@@ -4,7 +4,7 @@
  * Markdown details (`setCurrentDetails`, shown on the workflow's page). Pure text from the
  * controller's records.
  */
-import { nextAttemptTime, type JobState, type PodRecord } from '../controller/index.js';
+import { jobPhase, nextAttemptTime, type JobState, type PodRecord } from '../controller/index.js';
 import type { StoredJob } from '../k8s/types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -62,7 +62,8 @@ function phaseOf(state: JobState): string {
     if (c) return `**Finishing** (${type}: ${c.reason})`;
   }
   if (state.job.spec.suspend) return '**Suspended**';
-  return state.startTime === null ? '**Pending**' : '**Running**';
+  // As the KjobPhase search attribute: Pending until a pod has started.
+  return jobPhase(state) === 'Pending' ? '**Pending**' : '**Running**';
 }
 
 /**
