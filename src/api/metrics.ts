@@ -13,10 +13,11 @@
  * where the controller runs and the pods live (temporal/worker-metrics.ts).
  */
 import type { RequestHandler } from 'express';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CronJob } from '../k8s/cronjob-types.js';
 import type { Job, JobCondition } from '../k8s/types.js';
 import type { Logger } from '../log.js';
+import { processMetrics } from '../process-metrics.js';
 import type { CronJobsGateway } from './cronjobs-gateway.js';
 import type { JobsGateway } from './jobs-gateway.js';
 
@@ -168,7 +169,6 @@ export function collectCronJobs(registry: Registry, cronJobs: readonly CronJob[]
 
 export function createApiMetrics({ jobs, cronJobs, log }: { jobs: JobsGateway; cronJobs: CronJobsGateway; log: Logger }): ApiMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'apiserver_request_total',
     help: 'Counter of apiserver requests broken out for each verb, resource and HTTP response code.',
@@ -218,7 +218,7 @@ export function createApiMetrics({ jobs, cronJobs, log }: { jobs: JobsGateway; c
       log.warn('metrics: could not list published Jobs', { error: (err as Error).message });
     }
     listDuration.set((Date.now() - t0) / 1000);
-    return Registry.merge([registry, state]).metrics();
+    return Registry.merge([registry, processMetrics(), state]).metrics();
   };
 
   const handler: RequestHandler = async (_req, res) => {

@@ -16,13 +16,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { InjectedSinks } from '@temporalio/worker';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PodObserver } from '../activities/deps.js';
 import type { SyncReport } from '../controller/index.js';
 import type { Logger } from '../log.js';
+import { processMetrics } from '../process-metrics.js';
 import type { KjobSinks } from '../workflows/definitions.js';
 
 export interface WorkerMetrics {
+  /** This worker's own series (serveMetrics adds the process metrics). */
   readonly registry: Registry;
   /** The workflows' `metrics` sink (Worker.create's `sinks`). */
   readonly sinks: InjectedSinks<KjobSinks>;
@@ -39,7 +41,6 @@ const POD_START_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30
 
 export function createWorkerMetrics(): WorkerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const syncs = new Counter({
     name: 'job_controller_job_sync_total',
@@ -135,7 +136,8 @@ export async function serveMetrics(registry: Registry, address: { host: string; 
         return;
       }
     }
-    registry.metrics().then(
+    const all = Registry.merge([registry, processMetrics()]);
+    all.metrics().then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
       (err: unknown) => {
         options.log.error('metrics could not be collected', { error: (err as Error).message });

@@ -50,6 +50,7 @@ describe('worker /metrics', () => {
     expect(delta('job_controller_job_sync_total', { action: 'tracking' })).toBeGreaterThanOrEqual(1);
     expect(delta('kubelet_started_pods_total')).toBe(3);
     expect(delta('kubelet_pod_start_duration_seconds_count')).toBe(3);
+    expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
   it('when pods fail, then the failure policy actions and the failed Job are counted by rule action and reason', async () => {
