@@ -44,6 +44,10 @@ export interface Config {
    * `kjob.dev/test-schedule-every` (a Go duration such as `2s`) in place of their schedule.
    */
   testKnobs: boolean;
+  /** KJOB_WORKER_METRICS_ADDRESS (`host:port`): where a worker serves its Prometheus /metrics; null = not served. */
+  workerMetricsAddress: { host: string; port: number } | null;
+  /** KJOB_TEMPORAL_METRICS_ADDRESS (`host:port`): the Temporal SDK runtime's own Prometheus exporter (worker); null = off. */
+  temporalMetricsAddress: string | null;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +102,16 @@ function hostPort(env: Env, name: string): string | null {
   return raw;
 }
 
+/** A `host:port` to listen on (port 0 picks a free one). */
+function listenAddress(env: Env, name: string): { host: string; port: number } | null {
+  const raw = hostPort(env, name);
+  if (raw === null) return null;
+  const at = raw.lastIndexOf(':');
+  const port = Number(raw.slice(at + 1));
+  if (port > 65_535) throw new ConfigError(name, raw, 'port must be between 0 and 65535');
+  return { host: raw.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
 function dnsLabel(env: Env, name: string, fallback: string): string {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
@@ -137,6 +151,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: logLevel as Config['logLevel'],
     podPath: read(env, 'PATH') ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     testKnobs: flag(env, 'KJOB_TEST_KNOBS'),
+    workerMetricsAddress: listenAddress(env, 'KJOB_WORKER_METRICS_ADDRESS'),
+    temporalMetricsAddress: hostPort(env, 'KJOB_TEMPORAL_METRICS_ADDRESS'),
   };
   return Object.freeze(config);
 }

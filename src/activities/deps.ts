@@ -26,6 +26,12 @@ export interface ReportChannel {
   podReports(workflowId: string, reports: PodStatusReport[]): Promise<ReportDelivery>;
 }
 
+/** What the worker counts about the pods it runs (its kubelet_* metrics); optional. */
+export interface PodObserver {
+  /** A pod's first container process started, `latencyMs` after its attempt was scheduled (the pod's creation). */
+  podStarted(latencyMs: number): void;
+}
+
 export interface ActivityDeps {
   /** Root of pod working directories and logs (KJOB_DATA_DIR). */
   dataDir: string;
@@ -35,6 +41,7 @@ export interface ActivityDeps {
   reports: ReportChannel;
   /** PATH given to container processes; defaults to a standard PATH plus node's folder. */
   path?: string;
+  observer?: PodObserver;
   /** How often batched reports are flushed, ms (default 50). */
   reportFlushIntervalMs?: number;
 }

@@ -45,7 +45,8 @@ export interface PodActivityHost {
 }
 
 export async function runPod(host: PodActivityHost, input: RunPodInput): Promise<PodResult> {
-  return attached(host, host.registry.start(input), input.heartbeatIntervalMs, { namespace: input.namespace, job: input.jobName, pod: input.podName });
+  const attachment = host.registry.start(input, Context.current().info.scheduledTimestampMs);
+  return attached(host, attachment, input.heartbeatIntervalMs, { namespace: input.namespace, job: input.jobName, pod: input.podName });
 }
 
 export async function watchPod(host: PodActivityHost, input: WatchPodInput): Promise<PodResult> {

@@ -103,8 +103,11 @@ export class PodRegistry {
     this.host = { nodeName: deps.nodeName, log: deps.log, launcher: this.launcher, ...(deps.path !== undefined ? { path: deps.path } : {}) };
   }
 
-  /** Starts the pod, or attaches to it when this uid already runs (or ran) here. */
-  start(input: RunPodInput): Attachment {
+  /**
+   * Starts the pod, or attaches to it when this uid already runs (or ran) here. `scheduledAt`
+   * (epoch ms, when its attempt was scheduled) times the pod's start for the worker's metrics.
+   */
+  start(input: RunPodInput, scheduledAt?: number): Attachment {
     const window = reattachWindowMs(input.heartbeatIntervalMs);
     const grace = input.terminationGracePeriodSeconds;
     const existing = this.attach(input.podUid, input.heartbeatIntervalMs);
@@ -140,7 +143,14 @@ export class PodRegistry {
     }
 
     const target = { workflowId: input.workflowId, signal: input.reports ?? 'podStatus' } as const;
-    const onReport = (report: PodStatusReport) => this.reporter.push(target, input.podUid, report);
+    let started = false;
+    const onReport = (report: PodStatusReport) => {
+      if (!started) {
+        started = true;
+        this.deps.observer?.podStarted(Math.max(0, report.startedAt - (scheduledAt ?? report.startedAt)));
+      }
+      this.reporter.push(target, input.podUid, report);
+    };
     const pod = new Pod(this.host, input, files, workDir, onReport);
     const fresh = { uid: input.podUid, pod, files, outcome: null, finishedAt: 0, attachments: new Set<AttachmentImpl>(), abandonTimer: undefined };
     const entry: Entry = Object.assign(fresh, {

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { CronJobsGateway } from './cronjobs-gateway.js';
 import type { JobsGateway } from './jobs-gateway.js';
+import { createApiMetrics } from './metrics.js';
 import { OPENAPI_GROUPS, openApiGroupDocument, openApiIndex } from './openapi.js';
 import { cronJobsRouter } from './routes/cronjobs.js';
 import { discoveryRouter } from './routes/discovery.js';
@@ -47,6 +48,8 @@ export function createApp({ config, jobs, cronJobs, log }: AppDeps): Express {
   // Kubernetes paths are case-sensitive (the routers are created the same way).
   app.set('case sensitive routing', true);
   app.use(requestIdMiddleware);
+  const metrics = createApiMetrics({ jobs, cronJobs, log });
+  app.use(metrics.middleware);
   app.use((req, res, next) => {
     const started = Date.now();
     res.on('finish', () => {
@@ -57,6 +60,8 @@ export function createApp({ config, jobs, cronJobs, log }: AppDeps): Express {
   if (config.apiToken) app.use(bearerAuth(config.apiToken));
 
   const deps = { config, jobs };
+  // Prometheus text format, from published state (api/metrics.ts); behind the token like the rest.
+  app.route('/metrics').get(metrics.handler).all(methodNotAllowed);
   app.use(healthRouter(jobs));
   app.use(discoveryRouter());
   app.use(jobsRouter(deps));

@@ -141,6 +141,8 @@ export function createCronJobsGateway(options: CronJobsGatewayOptions): CronJobs
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
           memo: memo as unknown as Record<string, unknown>,
+          // What the Temporal UI shows for the workflow (the schedule as created; PATCH may change it).
+          staticSummary: `CronJob ${namespace}/${name} · schedule "${cronJob.spec.schedule}" · ${cronJob.spec.timeZone ?? 'UTC'}`,
           typedSearchAttributes: [
             { key: SA_NAMESPACE, value: namespace },
             { key: SA_NAME, value: name },

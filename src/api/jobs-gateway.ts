@@ -485,6 +485,8 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: start.typedSearchAttributes,
+          staticSummary: start.staticSummary,
+          staticDetails: start.staticDetails,
           // Published from the start: a GET right after the 201 reads it without any worker.
           memo: initialJobMemo(job, rv),
         }),

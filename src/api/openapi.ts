@@ -317,6 +317,11 @@ export function openApiDocument(): Schema {
           responses: { '200': { description: 'ok', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(503) },
         },
       },
+      '/metrics': {
+        get: op('Prometheus metrics: the kube-state-metrics Job and CronJob series (from published state), API request counts and latencies', 'metrics', {
+          responses: { '200': { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        }),
+      },
       '/openapi/v3': {
         get: op('The index of the OpenAPI documents, one per group version (as the Kubernetes API server serves it)', 'openapiIndex', {
           responses: { '200': { description: '`{ paths: { "<group path>": { serverRelativeURL } } }`', content: json({ type: 'object' }) } },

@@ -13,3 +13,5 @@ export { podAttemptSpec, podRunInput } from './pods.js';
 export { assertNever } from './assert-never.js';
 export { applyResult, applyStatusReport, failPod, markLost } from './pod-record.js';
 export { NEXT_ATTEMPT_ANNOTATION } from '../k8s/types.js';
+export { syncReport } from './metrics.js';
+export type { SyncReport, FailurePolicyAction } from './metrics.js';

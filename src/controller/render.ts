@@ -68,7 +68,8 @@ function renderStatus(state: JobState): JobStatus {
   return status;
 }
 
-function countCompleted(state: JobState): number {
+/** status.succeeded of an Indexed Job: its completed indexes below `completions`. */
+export function countCompleted(state: JobState): number {
   let n = 0;
   const limit = state.job.spec.completions ?? 0;
   for (const part of state.completedIndexes.split(',')) {

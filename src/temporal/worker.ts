@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { checkDataDir } from '../storage/data-dir.js';
 import { nodeTaskQueue, podReportsSignal, podStatusSignal } from '../workflows/definitions.js';
 import { PROJECT_ROOT } from './cli-binary.js';
+import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
 
 export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'src/workflows/index.ts');
 
@@ -28,6 +29,8 @@ export interface KjobWorkerOptions {
   /** Task queue override (tests use one per file). */
   taskQueue?: string;
   identity?: string;
+  /** The worker's Prometheus metrics (default: a fresh set; worker.ts serves them). */
+  metrics?: WorkerMetrics;
 }
 
 const NO_WORKFLOWS_WARNING = 'No workflows registered, not polling for workflow tasks';
@@ -36,9 +39,11 @@ const NO_WORKFLOWS_WARNING = 'No workflows registered, not polling for workflow 
  * Routes the Temporal SDK's own logs (worker state, workflow `log.*` calls through the replay-safe
  * sink) into kjob's JSON-lines logger. Call once per process, before creating connections.
  */
-export function installTemporalLogging(log: Logger, level: LogLevel = 'INFO'): void {
+export function installTemporalLogging(log: Logger, level: LogLevel = 'INFO', metricsAddress: string | null = null): void {
   const sdk = log.child({ component: 'temporal-sdk' });
   Runtime.install({
+    // The SDK's own worker metrics (temporal_workflow_task_*, temporal_activity_*, slots, polls).
+    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
     logger: new DefaultLogger(level, (entry) => {
       const fields = { ...(entry.meta ?? {}) };
       switch (entry.level) {
@@ -67,6 +72,8 @@ export interface KjobWorker {
   readonly identity: string;
   readonly nodeTaskQueue: string;
   readonly registry: PodRegistry;
+  /** Its Prometheus metrics (controller passes of the Jobs it runs, its pods). */
+  readonly metrics: WorkerMetrics;
   /** Runs both workers until both have stopped and every pod of this node is gone. */
   run(): Promise<void>;
   /** Starts stopping: pods get SIGTERM and their grace period, both workers drain. Idempotent. */
@@ -98,6 +105,7 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Kjob
   const taskQueue = options.taskQueue ?? config.taskQueue;
   const nodeQueue = nodeTaskQueue(taskQueue, identity);
   const log = options.log.child({ component: 'worker', worker: identity });
+  const metrics = options.metrics ?? createWorkerMetrics();
   const deps: ActivityDeps = {
     dataDir: config.dataDir,
     nodeName: identity,
@@ -107,8 +115,10 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Kjob
       podReports: (workflowId, reports) => signalUnlessGone(client, workflowId, (h) => h.signal(podReportsSignal, reports)),
     },
     path: config.podPath,
+    observer: metrics.observer,
   };
   const registry = new PodRegistry(deps);
+  metrics.setRunningPods(() => registry.runningCount);
   const activities = createActivities(deps, registry);
   const shared = await Worker.create({
     connection: options.connection,
@@ -122,6 +132,8 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Kjob
       ...createScheduleActivities({ client: options.client, log: log.child({ component: 'schedules' }) }),
     },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // The controller's metrics: each Job workflow pass reports through this sink (not on replay).
+    sinks: metrics.sinks,
     // Two workflow threads: a Job's and its shards' workflow tasks need not queue behind each other.
     workflowThreadPoolSize: 2,
     // Busy Jobs and shards stay warm; an idle one evicted replays its (bounded) history on its next task.
@@ -175,6 +187,7 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Kjob
     identity,
     nodeTaskQueue: nodeQueue,
     registry,
+    metrics,
     run,
     shutdown,
     getState: () => {

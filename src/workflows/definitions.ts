@@ -3,15 +3,16 @@
  * attributes, input types and the workflow id scheme. The API gateway, the worker, the CLI and the
  * tests import from here; no other file spells these strings.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, type Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 import type { PodLogChunkRequest } from '../activities/index.js';
 import type { CronJobState } from '../controller/cronjob/index.js';
-import type { EventRecord, JobSettings, JobState, PodDeletion, PodRecord, PropagationPolicy, Trigger } from '../controller/index.js';
+import type { EventRecord, JobSettings, JobState, PodDeletion, PodRecord, PropagationPolicy, SyncReport, Trigger } from '../controller/index.js';
 import type { CronJobScheduleOptions } from '../k8s/cronjob-schedule.js';
 import type { CronJob, CronJobStatus, StoredCronJob } from '../k8s/cronjob-types.js';
 import type { PodStatusReport } from '../k8s/pod-run.js';
 import type { EventList, Job, JobStatus, KubeEvent, PodList, StoredJob } from '../k8s/types.js';
+import { jobStaticDetails, jobSummary } from './ui.js';
 
 export const JOB_WORKFLOW_TYPE = 'job';
 export const SHARD_WORKFLOW_TYPE = 'podShard';
@@ -100,13 +101,19 @@ export const cronJobScheduleIdFor = cronJobWorkflowIdFor;
 
 /**
  * How a Job workflow is started, by the API (POST) and by a CronJob (startChild) alike: its id,
- * input and the search attributes the Temporal UI and the list endpoint filter on.
+ * input, the search attributes the Temporal UI and the list endpoint filter on, and the summary
+ * and details the UI shows for it (what the Job is: kind, name, mode, completions, parallelism).
  */
-export function jobWorkflowStart(job: StoredJob, settings: JobSettings): { workflowId: string; args: [JobWorkflowInput]; typedSearchAttributes: SearchAttributePair[] } {
+export function jobWorkflowStart(
+  job: StoredJob,
+  settings: JobSettings,
+): { workflowId: string; args: [JobWorkflowInput]; typedSearchAttributes: SearchAttributePair[]; staticSummary: string; staticDetails: string } {
   const { namespace, name } = job.metadata;
   return {
     workflowId: workflowIdFor(namespace, name),
     args: [{ job, settings }],
+    staticSummary: jobSummary(job),
+    staticDetails: jobStaticDetails(job),
     typedSearchAttributes: [
       { key: SA_NAMESPACE, value: namespace },
       { key: SA_NAME, value: name },
@@ -134,6 +141,17 @@ export interface DeletePodRequest {
   podName: string;
   /** null = the pod's own terminationGracePeriodSeconds. */
   gracePeriodSeconds: number | null;
+}
+
+/**
+ * What workflows tell the worker that runs them, outside their history: a sink is called once per
+ * real workflow task, never on replay, and changes nothing the workflow does (no command).
+ */
+export interface KjobSinks extends Sinks {
+  metrics: {
+    /** One controller pass of a Job (the worker counts it in its job_controller_* metrics). */
+    jobSynced(report: SyncReport): void;
+  };
 }
 
 // Operator-facing signals (also usable from the Temporal UI and `temporal workflow signal`).

@@ -4,11 +4,11 @@
  * the shards, timers, events), publish what readers need, and continue as new when the history is
  * large. No Job logic lives here.
  */
-import { ApplicationFailure, allHandlersFinished, condition, makeContinueAsNewFunc, patched, workflowInfo } from '@temporalio/workflow';
-import { initialState, reconcile, renderJob, type JobState, type Trigger } from '../controller/index.js';
+import { ApplicationFailure, allHandlersFinished, condition, makeContinueAsNewFunc, patched, proxySinks, workflowInfo } from '@temporalio/workflow';
+import { initialState, reconcile, renderJob, syncReport, type JobState, type Trigger } from '../controller/index.js';
 import type { Job } from '../k8s/types.js';
 import { jobWorkflowInputProblem } from '../k8s/validate-messages.js';
-import type { JobWorkflowInput } from './definitions.js';
+import type { JobWorkflowInput, KjobSinks } from './definitions.js';
 import { invalidInput } from './failures.js';
 import { createJobEffects } from './job-effects.js';
 import { registerJobHandlers } from './job-handlers.js';
@@ -19,6 +19,8 @@ import { randomSuffix } from './random-suffix.js';
 import { CONTINUE_AS_NEW_BYTES, CONTINUE_AS_NEW_EVENTS } from './run-limits.js';
 import { jobDetails } from './ui.js';
 import { jobV1 } from './v1/job.js';
+
+const { metrics } = proxySinks<KjobSinks>();
 
 /** Jobs started before wave 2 ran their pods in the Job's own run; their histories take that path. */
 export const SHARDED_PODS_PATCH = 'kjob-v2-sharded-pods';
@@ -55,6 +57,8 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
     await condition(() => inbox.length > 0 || shards.hasNews() || (deleted && shards.allClosed()));
     const received = inbox.splice(0, inbox.length);
     const result = reconcile(state, [...received, ...shards.takeOwnTriggers()], { now: Date.now(), randomSuffix });
+    // The controller's metrics, counted by the worker (a sink: skipped on replay, no command).
+    if (!workflowInfo().unsafe.isReplaying) metrics.jobSynced(syncReport(state, result.state, result.actions));
     state = result.state;
     processed += received.length;
     effects.run(result.actions);

@@ -4,17 +4,44 @@
  * Markdown details (`setCurrentDetails`, shown on the workflow's page). Pure text from the
  * controller's records.
  */
-import { nextAttemptTime, type JobState, type PodRecord } from '../controller/index.js';
+import { jobPhase, nextAttemptTime, type JobState, type PodRecord } from '../controller/index.js';
 import type { StoredJob } from '../k8s/types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** The Job workflow's static summary: what the Job is. */
+/**
+ * Text shown as is in the UI's Markdown (which draws tables without cell spacing, so details use
+ * lists): Markdown's special characters escaped, one line.
+ */
+const markdownText = (text: string) => text.replace(/([\\`*_[\]<>|#])/g, '\\$1').replace(/\s*\n\s*/g, ' ');
+
+/** The Job workflow's static summary (one line in the UI): what the Job is. */
 export function jobSummary(job: StoredJob): string {
   const { spec, metadata } = job;
   const mode = spec.completionMode === 'Indexed' ? 'Indexed' : 'NonIndexed';
-  const completions = spec.completions === null || spec.completions === undefined ? 'work queue' : `${spec.completions} completions`;
-  return `Job ${metadata.namespace}/${metadata.name}: ${mode}, ${completions}, parallelism ${spec.parallelism}`;
+  const completions = spec.completions === null || spec.completions === undefined ? 'work queue (no completions)' : `completions ${spec.completions}`;
+  return `Job ${metadata.namespace}/${metadata.name} · ${mode} · ${completions} · parallelism ${spec.parallelism}`;
+}
+
+/** The Job workflow's static details (Markdown): the spec fields that decide how it runs, as created. */
+export function jobStaticDetails(job: StoredJob): string {
+  const { spec, metadata } = job;
+  const rows: Array<[string, string]> = [
+    ['kind', 'Job (batch/v1)'],
+    ['name', `${metadata.namespace}/${metadata.name}`],
+    ['uid', metadata.uid],
+    ['completionMode', spec.completionMode],
+    ['completions', spec.completions === null || spec.completions === undefined ? 'unset (work queue)' : String(spec.completions)],
+    ['parallelism', String(spec.parallelism)],
+    ['backoffLimit', String(spec.backoffLimit)],
+  ];
+  if (spec.backoffLimitPerIndex !== undefined) rows.push(['backoffLimitPerIndex', String(spec.backoffLimitPerIndex)]);
+  if (spec.activeDeadlineSeconds !== undefined) rows.push(['activeDeadlineSeconds', String(spec.activeDeadlineSeconds)]);
+  if (spec.suspend) rows.push(['suspend', 'true (at creation)']);
+  const labels = Object.entries(metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+  if (labels.length > 0) rows.push(['labels', labels.join(', ')]);
+  for (const c of spec.template.spec.containers) rows.push([`container ${c.name}`, [...(c.command ?? []), ...(c.args ?? [])].join(' ').slice(0, 200)]);
+  return ['Spec as created (the live Job: current details, or `GET` on the kjob API):', '', ...rows.map(([k, v]) => `- ${k}: ${markdownText(v)}`)].join('\n');
 }
 
 /** A pod shard's static summary. */
@@ -35,7 +62,8 @@ function phaseOf(state: JobState): string {
     if (c) return `**Finishing** (${type}: ${c.reason})`;
   }
   if (state.job.spec.suspend) return '**Suspended**';
-  return state.startTime === null ? '**Pending**' : '**Running**';
+  // As the KjobPhase search attribute: Pending until a pod has started.
+  return jobPhase(state) === 'Pending' ? '**Pending**' : '**Running**';
 }
 
 /**
@@ -54,13 +82,13 @@ export function jobDetails(state: JobState, ownPods: readonly PodRecord[] = []):
   const next = nextAttemptTime(state);
   if (next !== null) lines.push(`next pod attempt after backoff: ${iso(next)}`);
   if (state.conditions.length > 0) {
-    lines.push('', '| condition | status | reason | since |', '|---|---|---|---|');
-    for (const c of state.conditions) lines.push(`| ${c.type} | ${c.status} | ${c.reason} | ${iso(c.lastTransitionTime)} |`);
+    lines.push('', '**Conditions**', '');
+    for (const c of state.conditions) lines.push(`- ${c.type}=${c.status} · ${c.reason} · since ${iso(c.lastTransitionTime)}`);
   }
   const recent = state.events.slice(-5);
   if (recent.length > 0) {
-    lines.push('', '| event | reason | message | count |', '|---|---|---|---|');
-    for (const e of recent) lines.push(`| ${e.type} | ${e.reason} | ${e.message.replace(/\|/g, '\\|')} | ${e.count} |`);
+    lines.push('', '**Recent events**', '');
+    for (const e of recent) lines.push(`- ${e.type} ${e.reason}${e.count > 1 ? ` (×${e.count})` : ''}: ${markdownText(e.message)}`);
   }
   if (ownPods.length > 0) lines.push('', shardDetails(ownPods));
   return lines.join('\n');
@@ -85,7 +113,7 @@ export function podOutcome(pod: PodRecord): string {
 /** A shard's current details: its pods and how each stands or ended (newest 50). */
 export function shardDetails(pods: readonly PodRecord[]): string {
   const live = pods.filter((p) => p.phase === 'Pending' || p.phase === 'Running').length;
-  const lines = [`**${live} running** · ${pods.length - live} finished (kept)`, '', '| pod | index | status |', '|---|---|---|'];
-  for (const p of pods.slice(-50)) lines.push(`| ${p.name} | ${p.index ?? ''} | ${podOutcome(p)} |`);
+  const lines = [`**Pods: ${live} running** · ${pods.length - live} finished (kept)`, ''];
+  for (const p of pods.slice(-50)) lines.push(`- ${p.name}${p.index === null ? '' : ` · index ${p.index}`} · ${markdownText(podOutcome(p))}`);
   return lines.join('\n');
 }

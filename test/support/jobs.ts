@@ -14,13 +14,9 @@ import { validateJob } from '../../src/k8s/validate.js';
 import { formatFieldError } from '../../src/k8s/field-errors.js';
 import {
   JOB_WORKFLOW_TYPE,
-  SA_LABELS,
-  SA_NAME,
-  SA_NAMESPACE,
-  SA_PHASE,
   jobQuery,
+  jobWorkflowStart,
   podsQuery,
-  workflowIdFor,
   type JobWorkflowInput,
 } from '../../src/workflows/definitions.js';
 import { poll } from './poll.js';
@@ -90,20 +86,14 @@ export async function startJob(
   options: { continueAsNewAfterEvents?: number; namespace?: string } = {},
 ): Promise<StartedJob> {
   const job = storedJob(raw, options.namespace);
-  const input: JobWorkflowInput = { job, settings: jobSettingsFrom(stack.config) };
+  // The start the API and CronJobs make (id, search attributes, UI summary and details).
+  const start = jobWorkflowStart(job, jobSettingsFrom(stack.config));
+  const input: JobWorkflowInput = start.args[0];
   if (options.continueAsNewAfterEvents !== undefined) input.continueAsNewAfterEvents = options.continueAsNewAfterEvents;
-  const labels = Object.entries(job.metadata.labels ?? {}).flatMap(([k, v]) => [k, `${k}=${v}`]);
   const handle = await stack.client.workflow.start(JOB_WORKFLOW_TYPE, {
+    ...start,
     taskQueue: stack.taskQueue,
-    workflowId: workflowIdFor(job.metadata.namespace, job.metadata.name),
-    args: [input],
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: [
-      { key: SA_NAMESPACE, value: job.metadata.namespace },
-      { key: SA_NAME, value: job.metadata.name },
-      { key: SA_PHASE, value: 'Pending' },
-      { key: SA_LABELS, value: labels },
-    ],
   });
   const get = () => handle.query(jobQuery);
   const waitFor = (until: (j: Job) => boolean, what: string, timeoutMs = 60_000) =>

@@ -115,16 +115,27 @@ describe("the Temporal UI tells each Job's story", () => {
     const started = await startJob(stack, manifest(name, script, { completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimit: 0 }));
     await started.waitForCondition('Failed');
     const jobId = workflowIdFor('default', name);
+    // What the Job is: its static summary (the one line above its page) and details (spec table).
+    const description = await stack.client.workflow.getHandle(jobId).describe();
+    expect(await description.staticSummary()).toBe(`Job default/${name} · Indexed · completions 4 · parallelism 4`);
+    const staticDetails = await description.staticDetails();
+    expect(staticDetails).toContain(`- name: default/${name}\n`);
+    expect(staticDetails).toContain('- completionMode: Indexed\n');
+    expect(staticDetails).toContain('- completions: 4\n');
+    expect(staticDetails).toContain('- backoffLimit: 0\n');
+    // Markdown's special characters are escaped (the UI renders the details as Markdown).
+    expect(staticDetails).toContain(`- container main: sh -c ${script.replace(/([\\`*_[\]<>|#])/g, '\\$1')}`);
     const details = await poll(() => currentDetails(jobId), (d) => d.includes('**Failed**'), { what: 'Job details' });
     expect(details).toContain('**Failed** (BackoffLimitExceeded)');
     expect(details).toMatch(/1 failed/);
-    expect(details).toContain('| FailureTarget | True | BackoffLimitExceeded |');
-    for (const i of [0, 1, 2]) expect(details).toMatch(new RegExp(`\\| ${name}-${i}-\\w{5} \\| ${i} \\| Succeeded \\(exit 0\\) \\|`));
+    expect(details).toContain('- FailureTarget=True · BackoffLimitExceeded · since ');
+    expect(details).toContain('- Warning BackoffLimitExceeded: Job has reached the specified backoff limit');
+    for (const i of [0, 1, 2]) expect(details).toMatch(new RegExp(`^- ${name}-${i}-\\w{5} · index ${i} · Succeeded \\(exit 0\\)$`, 'm'));
 
     const shardId = shardIdFor(jobId, 1);
     const shard = stack.client.workflow.getHandle(shardId);
     expect(await (await shard.describe()).staticSummary()).toBe(`Pods of Job ${jobId} (shard 1)`);
-    expect(await currentDetails(shardId)).toMatch(new RegExp(`\\| ${name}-3-\\w{5} \\| 3 \\| Failed \\(exit 1\\) \\|`));
+    expect(await currentDetails(shardId)).toMatch(new RegExp(`^- ${name}-3-\\w{5} · index 3 · Failed \\(exit 1\\)$`, 'm'));
 
     const summaries: string[] = [];
     for (const id of [jobId, shardId]) {
