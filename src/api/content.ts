@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import { BadRequest, RequestEntityTooLarge, UnsupportedMediaType } from './status.js';
 
 export type ManifestFormat = 'json' | 'yaml';
-export type PatchType = 'merge' | 'strategic' | 'json';
+export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
 
 /** Media types accepted for a Job manifest (POST). YAML has several names in the wild. */
 export const MANIFEST_MEDIA_TYPES: Readonly<Record<string, ManifestFormat>> = {
@@ -20,6 +20,14 @@ export const MANIFEST_MEDIA_TYPES: Readonly<Record<string, ManifestFormat>> = {
 
 /** Media types accepted for PATCH, as the Kubernetes API server names them (types.PatchType). */
 export const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/json-patch+json': 'json',
+  'application/apply-patch+yaml': 'apply',
+};
+
+/** PATCH media types of resources without server-side apply (CronJobs): the three client-side ones. */
+export const CLIENT_PATCH_MEDIA_TYPES: Readonly<Record<string, Exclude<PatchType, 'apply'>>> = {
   'application/merge-patch+json': 'merge',
   'application/strategic-merge-patch+json': 'strategic',
   'application/json-patch+json': 'json',

@@ -132,6 +132,7 @@ const KUBERNETES_OPERATIONS: Record<string, [group: string, kind: string, action
   listJobForAllNamespaces: ['batch', 'Job', 'list'],
   readNamespacedJob: ['batch', 'Job', 'get'],
   patchNamespacedJob: ['batch', 'Job', 'patch'],
+  replaceNamespacedJob: ['batch', 'Job', 'put'],
   deleteNamespacedJob: ['batch', 'Job', 'delete'],
   listNamespacedCronJob: ['batch', 'CronJob', 'list'],
   createNamespacedCronJob: ['batch', 'CronJob', 'post'],
@@ -183,17 +184,32 @@ export function openApiDocument(): Schema {
         get: op('Read a Job with its live status', 'readNamespacedJob', {
           responses: { '200': { description: 'the Job', content: json(ref('Job')) }, ...errors(404) },
         }),
-        patch: op('Patch a Job (suspend, parallelism, activeDeadlineSeconds, labels, …)', 'patchNamespacedJob', {
+        put: op('Replace a Job (kubectl replace); a stale metadata.resourceVersion is a 409, an immutable field change a 422', 'replaceNamespacedJob', {
           parameters: [DRY_RUN, FIELD_VALIDATION],
+          requestBody: manifestBody,
+          responses: { '200': { description: 'the replaced Job', content: json(ref('Job')) }, ...errors(400, 404, 409, 413, 415, 422) },
+        }),
+        patch: op('Patch a Job (suspend, parallelism, activeDeadlineSeconds, labels, …); server-side apply creates it when missing', 'patchNamespacedJob', {
+          parameters: [
+            DRY_RUN,
+            FIELD_VALIDATION,
+            queryParam('fieldManager', 'string', 'the applier; required for application/apply-patch+yaml'),
+            queryParam('force', 'boolean', 'server-side apply: take over fields of other managers (kjob tracks no managers, so this changes nothing)'),
+          ],
           requestBody: {
             required: true,
             content: {
               'application/merge-patch+json': { schema: { type: 'object' } },
               'application/strategic-merge-patch+json': { schema: { type: 'object' } },
               'application/json-patch+json': { schema: { type: 'array', items: { type: 'object' } } },
+              'application/apply-patch+yaml': { schema: ref('Job') },
             },
           },
-          responses: { '200': { description: 'the patched Job', content: json(ref('Job')) }, ...errors(400, 404, 409, 413, 415, 422) },
+          responses: {
+            '200': { description: 'the patched Job', content: json(ref('Job')) },
+            '201': { description: 'server-side apply created the Job', content: json(ref('Job')) },
+            ...errors(400, 404, 409, 413, 415, 422),
+          },
         }),
         delete: op('Delete a Job; its running pods are terminated (propagationPolicy Background by default)', 'deleteNamespacedJob', {
           parameters: [

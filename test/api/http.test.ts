@@ -96,7 +96,7 @@ describe('404 NotFound', () => {
 
 describe('405 MethodNotAllowed', () => {
   const cases = [
-    { name: 'PUT on a Job', method: 'PUT', path: `${JOBS}/pi` },
+    { name: 'PUT on the Job collection', method: 'PUT', path: JOBS },
     { name: 'POST on a Job', method: 'POST', path: `${JOBS}/pi` },
     { name: 'POST on the cluster-wide Job list', method: 'POST', path: '/apis/batch/v1/jobs' },
     { name: 'DELETE on the Job collection', method: 'DELETE', path: JOBS },

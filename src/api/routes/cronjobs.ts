@@ -16,10 +16,11 @@ import { required } from '../../k8s/field-errors.js';
 import { matchesFieldSelector, matchesLabelSelector } from '../../k8s/labels.js';
 import { parseManifest } from '../../k8s/parse.js';
 import { createWarnings } from '../../k8s/validate.js';
-import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
+import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, CLIENT_PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
 import type { CronJobsGateway } from '../cronjobs-gateway.js';
 import { addWarnings, boolParam, dryRunParam, fieldValidationParam, nameParam, namespaceParam, queryParam, type FieldValidation } from '../params.js';
-import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../patch.js';
+import { applyJsonPatch, applyMergePatch } from '../patch.js';
+import { applyStrategicMergePatch } from '../strategic-patch.js';
 import { ApiError, BadRequest, CRONJOBS, invalidCronJob, RequestEntityTooLarge, successStatus } from '../status.js';
 import { cronJobTable, wantsTable } from '../table.js';
 import { serveWatch } from '../watch.js';
@@ -126,15 +127,16 @@ async function patchCronJob(req: Request, res: Response, { cronJobs }: CronJobRo
   const name = nameParam(req, CRONJOBS);
   const dryRun = dryRunParam(req);
   const fieldValidation = fieldValidationParam(req);
-  const patchType = requireMediaType(req, PATCH_MEDIA_TYPES);
+  const patchType = requireMediaType(req, CLIENT_PATCH_MEDIA_TYPES);
   const patch = parseJson(await readBody(req, maxBodyBytes), 'the patch');
   const current = await cronJobs.get(namespace, name);
   let patched: unknown;
   if (patchType === 'json') {
     patched = applyJsonPatch(patchable(current), patch);
+  } else if (patchType === 'strategic') {
+    patched = applyStrategicMergePatch(patchable(current), patch);
   } else {
     if (!isPlainObject(patch)) throw new BadRequest('a merge patch must be a JSON object');
-    if (patchType === 'strategic') assertNoStrategicDirectives(patch);
     patched = applyMergePatch(patchable(current), patch);
   }
   const cronJob = decode(patched, fieldValidation, res);
