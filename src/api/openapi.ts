@@ -34,7 +34,13 @@ const FIELD_SELECTOR = queryParam('fieldSelector', 'string', 'Kubernetes field s
 const DRY_RUN = queryParam('dryRun', 'string', '`All`: validate and default, change nothing', { enum: ['All'] });
 const WATCH = queryParam('watch', 'boolean', 'stream ADDED/MODIFIED/DELETED watch events, one JSON object per line (kjob polls every second)');
 const TIMEOUT_SECONDS = queryParam('timeoutSeconds', 'integer', 'end the watch after this many seconds (at most 1800)', { minimum: 0 });
-const LIST_PARAMS = [LABEL_SELECTOR, FIELD_SELECTOR, WATCH, TIMEOUT_SECONDS];
+const RESOURCE_VERSION = queryParam('resourceVersion', 'string', 'watch: send only changes newer than this (a list\'s `metadata.resourceVersion`); too old: an ERROR event with a 410 Expired Status');
+const ALLOW_BOOKMARKS = queryParam('allowWatchBookmarks', 'boolean', 'watch: also send BOOKMARK events carrying a current resourceVersion');
+const SEND_INITIAL_EVENTS = queryParam('sendInitialEvents', 'boolean', 'watch: end the initial ADDED events with a `k8s.io/initial-events-end` bookmark');
+const RESOURCE_VERSION_MATCH = queryParam('resourceVersionMatch', 'string', 'accepted and ignored (kjob serves the current state)');
+const LIMIT = queryParam('limit', 'integer', 'list at most this many items; `metadata.continue` then names the next page', { minimum: 0 });
+const CONTINUE = queryParam('continue', 'string', 'the `metadata.continue` token of the previous page');
+const LIST_PARAMS = [LABEL_SELECTOR, FIELD_SELECTOR, WATCH, TIMEOUT_SECONDS, RESOURCE_VERSION, ALLOW_BOOKMARKS, SEND_INITIAL_EVENTS, RESOURCE_VERSION_MATCH, LIMIT, CONTINUE];
 const FIELD_VALIDATION = queryParam('fieldValidation', 'string', '`Strict` (unknown fields are an error), `Warn` (default: Warning headers) or `Ignore`', {
   enum: ['Strict', 'Warn', 'Ignore'],
 });
@@ -434,7 +440,7 @@ function list(apiVersion: string, kind: string, item: string): Schema {
     properties: {
       apiVersion: { type: 'string', enum: [apiVersion] },
       kind: { type: 'string', enum: [kind] },
-      metadata: { type: 'object', properties: { resourceVersion: { type: 'string' } } },
+      metadata: { type: 'object', properties: { resourceVersion: { type: 'string' }, continue: { type: 'string' }, remainingItemCount: { type: 'integer' } } },
       items: { type: 'array', items: ref(item) },
     },
   };

@@ -36,7 +36,8 @@ export type StatusReason =
   | 'Invalid'
   | 'InternalError'
   | 'ServiceUnavailable'
-  | 'Timeout';
+  | 'Timeout'
+  | 'Expired';
 
 export interface Status {
   kind: 'Status';
@@ -79,6 +80,13 @@ export class ApiError extends Error {
 export class BadRequest extends ApiError {
   constructor(message: string) {
     super(400, 'BadRequest', message);
+  }
+}
+
+/** 410 Gone (`Expired`): a watch or continue token from a resourceVersion kjob can no longer serve; the client re-lists. */
+export class Expired extends ApiError {
+  constructor(message: string) {
+    super(410, 'Expired', message);
   }
 }
 

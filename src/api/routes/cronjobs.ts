@@ -23,6 +23,7 @@ import { applyJsonPatch, applyMergePatch } from '../patch.js';
 import { applyStrategicMergePatch } from '../strategic-patch.js';
 import { ApiError, BadRequest, CRONJOBS, invalidCronJob, RequestEntityTooLarge, successStatus } from '../status.js';
 import { cronJobTable, wantsTable } from '../table.js';
+import { paginate } from '../paging.js';
 import { serveWatch } from '../watch.js';
 import { parseFieldSelectorParam, parseLabelSelectorParam, propagationPolicyOf } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -111,10 +112,12 @@ async function listCronJobs(req: Request, res: Response, { cronJobs }: CronJobRo
         matchesLabelSelector(labelSelector, cj.metadata.labels ?? {}) &&
         matchesFieldSelector(fieldSelector, { 'metadata.name': cj.metadata.name ?? '', 'metadata.namespace': cj.metadata.namespace ?? '' }),
     );
-  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => cronJobTable(items) : null });
-  const items = await load();
-  const list: CronJobList = { apiVersion: 'batch/v1', kind: 'CronJobList', metadata: { resourceVersion: '' }, items };
-  res.json(wantsTable(req) ? cronJobTable(items) : list);
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => cronJobTable(items) : null, kind: { apiVersion: 'batch/v1', kind: 'CronJob' } });
+  // CronJobs carry no resourceVersion (their Schedule publishes none), so neither does the list:
+  // a watch after it starts from the current objects.
+  const { items, metadata } = paginate(req, await load(), '');
+  const list: CronJobList = { apiVersion: 'batch/v1', kind: 'CronJobList', metadata, items };
+  res.json(wantsTable(req) ? { ...cronJobTable(items), metadata } : list);
 }
 
 /** What a patch may touch: everything but status. */

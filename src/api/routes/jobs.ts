@@ -37,8 +37,8 @@ import {
 import { applyJsonPatch, applyMergePatch } from '../patch.js';
 import { applyStrategicMergePatch } from '../strategic-patch.js';
 import { jobTable, wantsTable } from '../table.js';
-import { listResourceVersion } from '../published.js';
-import { serveWatch } from '../watch.js';
+import { paginate } from '../paging.js';
+import { currentResourceVersion, serveWatch } from '../watch.js';
 import { ApiError, BadRequest, Conflict, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus } from '../status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -47,6 +47,7 @@ export interface RouteDeps {
   jobs: JobsGateway;
 }
 
+const JOB_KIND = { apiVersion: 'batch/v1', kind: 'Job' };
 const NAMESPACE_MISMATCH = 'the namespace of the provided object does not match the namespace sent on the request';
 const GENERATE_NAME_ATTEMPTS = 3;
 
@@ -161,9 +162,9 @@ async function listJobs(req: Request, res: Response, { jobs }: RouteDeps, namesp
   };
   const load = async () =>
     (await read()).filter((job) => matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, jobFields(job)));
-  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => jobTable(items) : null });
-  const items = await load();
-  const metadata = { resourceVersion: listResourceVersion(items) };
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => jobTable(items) : null, kind: JOB_KIND });
+  const all = await load();
+  const { items, metadata } = paginate(req, all, currentResourceVersion(all));
   const list: JobList = { apiVersion: 'batch/v1', kind: 'JobList', metadata, items };
   res.json(wantsTable(req) ? { ...jobTable(items), metadata } : list);
 }
