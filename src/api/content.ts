@@ -62,6 +62,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * mid-upload makes most clients report a broken pipe instead).
  */
 export async function readBody(req: Request, limit: number): Promise<string> {
+  const bytes = await readBytes(req, limit);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new BadRequest('the request body is not valid UTF-8');
+  }
+}
+
+/** Reads the whole body as bytes (protobuf bodies), with the same limit and errors as readBody. */
+export async function readBytes(req: Request, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   const chunks: Buffer[] = [];
   let size = 0;
@@ -82,11 +92,7 @@ export async function readBody(req: Request, limit: number): Promise<string> {
     throw new BadRequest(`the request body could not be read: ${(err as Error).message}`);
   }
   if (tooLarge) throw new RequestEntityTooLarge(limit);
-  try {
-    return utf8.decode(Buffer.concat(chunks));
-  } catch {
-    throw new BadRequest('the request body is not valid UTF-8');
-  }
+  return Buffer.concat(chunks);
 }
 
 /**

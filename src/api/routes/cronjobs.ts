@@ -16,7 +16,8 @@ import { required } from '../../k8s/field-errors.js';
 import { matchesFieldSelector, matchesLabelSelector } from '../../k8s/labels.js';
 import { parseManifest } from '../../k8s/parse.js';
 import { createWarnings } from '../../k8s/validate.js';
-import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, CLIENT_PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
+import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, CLIENT_PATCH_MEDIA_TYPES, readBody, readBytes, readDeleteOptions, requireMediaType } from '../content.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf.js';
 import type { CronJobsGateway } from '../cronjobs-gateway.js';
 import { addWarnings, boolParam, dryRunParam, fieldValidationParam, nameParam, namespaceParam, queryParam, type FieldValidation } from '../params.js';
 import { applyJsonPatch, applyMergePatch } from '../patch.js';
@@ -57,17 +58,23 @@ function checkNamespace(cronJob: CronJob, namespace: string): void {
   }
 }
 
-async function createCronJob(req: Request, res: Response, { cronJobs }: CronJobRouteDeps, maxBodyBytes: number): Promise<void> {
-  const namespace = namespaceParam(req, true);
-  const dryRun = dryRunParam(req);
-  const fieldValidation = fieldValidationParam(req);
+/** A CronJob body: JSON or YAML, or protobuf as `kubectl create cronjob` sends it. */
+async function readRequestCronJob(req: Request, maxBodyBytes: number): Promise<unknown> {
+  if (mediaTypeOf(req) === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(await readBytes(req, maxBodyBytes), ['batch/v1/CronJob']);
   requireMediaType(req, MANIFEST_MEDIA_TYPES);
   const parsed = parseManifest(await readBody(req, maxBodyBytes), mediaTypeOf(req));
   if ('error' in parsed) {
     if (parsed.code === 413) throw new RequestEntityTooLarge(maxBodyBytes);
     throw new BadRequest(parsed.error);
   }
-  const cronJob = decode(parsed.value, fieldValidation, res);
+  return parsed.value;
+}
+
+async function createCronJob(req: Request, res: Response, { cronJobs }: CronJobRouteDeps, maxBodyBytes: number): Promise<void> {
+  const namespace = namespaceParam(req, true);
+  const dryRun = dryRunParam(req);
+  const fieldValidation = fieldValidationParam(req);
+  const cronJob = decode(await readRequestCronJob(req, maxBodyBytes), fieldValidation, res);
   checkNamespace(cronJob, namespace);
   if (!cronJob.metadata.name && !cronJob.metadata.generateName) {
     throw invalidCronJob('', [required('metadata.name', 'name or generateName is required')]);

@@ -22,7 +22,8 @@ import { parseManifest } from '../../k8s/parse.js';
 import type { Job, JobList, StoredJob } from '../../k8s/types.js';
 import { isPropagationPolicy, prepareForCreate, prepareForUpdate, PROPAGATION_POLICIES, validateUpdate, type PropagationPolicy } from '../../k8s/job-strategy.js';
 import { createWarnings, validateJob } from '../../k8s/validate.js';
-import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
+import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readBytes, readDeleteOptions, requireMediaType } from '../content.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf.js';
 import type { JobsGateway } from '../jobs-gateway.js';
 import {
   addWarnings,
@@ -80,6 +81,8 @@ function checkNamespace(job: Job, namespace: string): void {
 
 /** A Job manifest body (JSON or YAML), parsed; 413 past the limit, 400 when unparseable. */
 async function readRequestJob(req: Request, maxBodyBytes: number): Promise<unknown> {
+  // kubectl's typed clients (`kubectl create job --image`) send protobuf.
+  if (mediaTypeOf(req) === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(await readBytes(req, maxBodyBytes), ['batch/v1/Job']);
   requireMediaType(req, MANIFEST_MEDIA_TYPES);
   const text = await readBody(req, maxBodyBytes);
   const parsed = parseManifest(text, mediaTypeOf(req));
