@@ -8,6 +8,7 @@
  * Kubernetes batch/v1 and core/v1 types and are left open (`additionalProperties`).
  */
 import { PROPAGATION_POLICIES } from '../k8s/job-strategy.js';
+import { OBJECT_SCHEMAS } from './openapi-schemas.js';
 
 type Schema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
@@ -356,43 +357,10 @@ export function openApiDocument(): Schema {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'only when KJOB_API_TOKEN is set' } },
       schemas: {
-        ObjectMeta: { type: 'object', additionalProperties: true, properties: { name: { type: 'string' }, namespace: { type: 'string' }, uid: { type: 'string' } } },
-        Job: {
-          type: 'object',
-          required: ['apiVersion', 'kind', 'spec'],
-          properties: {
-            apiVersion: { type: 'string', enum: ['batch/v1'] },
-            kind: { type: 'string', enum: ['Job'] },
-            metadata: ref('ObjectMeta'),
-            spec: { type: 'object', additionalProperties: true, description: 'batch/v1 JobSpec' },
-            status: { type: 'object', additionalProperties: true, description: 'batch/v1 JobStatus' },
-          },
-        },
+        ...OBJECT_SCHEMAS,
         JobList: list('batch/v1', 'JobList', 'Job'),
-        CronJob: {
-          type: 'object',
-          required: ['apiVersion', 'kind', 'spec'],
-          properties: {
-            apiVersion: { type: 'string', enum: ['batch/v1'] },
-            kind: { type: 'string', enum: ['CronJob'] },
-            metadata: ref('ObjectMeta'),
-            spec: { type: 'object', additionalProperties: true, description: 'batch/v1 CronJobSpec (schedule, timeZone, concurrencyPolicy, suspend, jobTemplate, …)' },
-            status: { type: 'object', additionalProperties: true, description: 'batch/v1 CronJobStatus (active, lastScheduleTime, lastSuccessfulTime)' },
-          },
-        },
         CronJobList: list('batch/v1', 'CronJobList', 'CronJob'),
-        Pod: {
-          type: 'object',
-          properties: {
-            apiVersion: { type: 'string', enum: ['v1'] },
-            kind: { type: 'string', enum: ['Pod'] },
-            metadata: ref('ObjectMeta'),
-            spec: { type: 'object', additionalProperties: true },
-            status: { type: 'object', additionalProperties: true },
-          },
-        },
         PodList: list('v1', 'PodList', 'Pod'),
-        Event: { type: 'object', additionalProperties: true, properties: { reason: { type: 'string' }, message: { type: 'string' }, type: { type: 'string' } } },
         EventList: list('v1', 'EventList', 'Event'),
         DeleteOptions: {
           type: 'object',

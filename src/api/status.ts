@@ -259,6 +259,9 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
     }
     // As the API server does, a retryable failure says when to retry (client-go honours it).
     if (apiError.details?.retryAfterSeconds !== undefined) res.set('Retry-After', String(apiError.details.retryAfterSeconds));
-    res.status(apiError.code).json(toStatus(apiError));
+    // Set explicitly: a handler may have chosen text/plain before failing (the log endpoint), and
+    // clients decode a Status only when it is labelled JSON (kubectl: "the server rejected our
+    // request for an unknown reason" otherwise).
+    res.status(apiError.code).type('application/json').send(JSON.stringify(toStatus(apiError)));
   };
 }

@@ -199,7 +199,8 @@ async function podLog(req: Request, res: Response, deps: RouteDeps): Promise<voi
   const options = logOptions(req, deps, job, pod);
   try {
     if (!follow) {
-      res.type('text/plain').send(await readPodLog(options));
+      const text = await readPodLog(options);
+      res.type('text/plain').send(text);
       return;
     }
     // Follow: stream until the container run ends; a client that goes away stops the reader.
