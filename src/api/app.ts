@@ -15,6 +15,7 @@ import { eventsRouter } from './routes/events.js';
 import { healthRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
 import { methodNotAllowed } from './routes/method-not-allowed.js';
+import { namespacesRouter } from './routes/namespaces.js';
 import { podsRouter } from './routes/pods.js';
 import { errorMiddleware, requestIdMiddleware, RouteNotFound, Unauthorized } from './status.js';
 
@@ -62,6 +63,7 @@ export function createApp({ config, jobs, cronJobs, log }: AppDeps): Express {
   app.use(jobsRouter(deps));
   app.use(cronJobsRouter({ config, cronJobs }));
   app.use(podsRouter(deps));
+  app.use(namespacesRouter());
   app.use(eventsRouter({ ...deps, cronJobs }));
   app
     .route('/openapi/v3')

@@ -16,6 +16,22 @@ const bool = (description: string): Schema => ({ type: 'boolean', description })
 const strings = (description: string): Schema => ({ type: 'array', items: { type: 'string' }, description });
 const map = (description: string): Schema => ({ type: 'object', additionalProperties: { type: 'string' }, description });
 const list = (item: string, description: string): Schema => ({ type: 'array', items: ref(item), description });
+const open = { type: 'object', additionalProperties: true };
+/**
+ * A list merged by key in a strategic merge patch. kubectl's client-side apply computes its
+ * three-way patch from these extensions once it finds the kind's schema; without them a list is
+ * atomic, and server-filled defaults in its elements would make every re-apply a (refused)
+ * change of the immutable pod template.
+ */
+const keyed = (items: Schema, key: string, description: string): Schema => ({
+  type: 'array',
+  items,
+  description,
+  'x-kubernetes-patch-merge-key': key,
+  'x-kubernetes-patch-strategy': 'merge',
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': [key],
+});
 const object = (description: string, properties: Record<string, Schema>, gvk?: { group: string; kind: string }): Schema => ({
   type: 'object',
   description,
@@ -39,8 +55,8 @@ export const OBJECT_SCHEMAS: Record<string, Schema> = {
     deletionTimestamp: str('The time after which this object will be deleted; set during a Foreground delete.'),
     labels: map('Map of string keys and values that can be used to organize and categorize objects.'),
     annotations: map('Unstructured key value map stored with a resource (kubectl keeps last-applied-configuration here).'),
-    ownerReferences: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Objects this object depends on (a pod: its Job).' },
-    finalizers: strings('Must be empty before the object is deleted (foregroundDeletion during a Foreground delete).'),
+    ownerReferences: keyed(open, 'uid', 'Objects this object depends on (a pod: its Job).'),
+    finalizers: { ...strings('Must be empty before the object is deleted (foregroundDeletion during a Foreground delete).'), 'x-kubernetes-patch-strategy': 'merge' },
   }),
   Job: object(
     'Job represents the configuration of a single job. kjob runs each pod attempt as a local process on a worker; the Job is a Temporal workflow.',
@@ -96,8 +112,15 @@ export const OBJECT_SCHEMAS: Record<string, Schema> = {
     spec: refd('PodSpec', 'Specification of the desired behavior of the pod.'),
   }),
   PodSpec: object('PodSpec is a description of a pod. kjob runs containers as local processes; scheduling, volumes and security fields are kept but have no effect.', {
-    containers: list('Container', 'Containers of the pod; they run side by side.'),
-    initContainers: list('Container', 'Containers run in order before the others start.'),
+    containers: keyed(ref('Container'), 'name', 'Containers of the pod; they run side by side.'),
+    initContainers: keyed(ref('Container'), 'name', 'Containers run in order before the others start.'),
+    ephemeralContainers: keyed(open, 'name', 'Not run by kjob.'),
+    volumes: keyed(open, 'name', 'Volumes of the pod; kept, not mounted (processes see the worker\'s file system).'),
+    imagePullSecrets: keyed(open, 'name', 'Kept, unused: images are not pulled.'),
+    hostAliases: keyed(open, 'ip', 'Kept, unused.'),
+    topologySpreadConstraints: keyed(open, 'topologyKey', 'Kept, unused.'),
+    schedulingGates: keyed(open, 'name', 'Kept, unused.'),
+    resourceClaims: keyed(open, 'name', 'Kept, unused.'),
     restartPolicy: str('Restart policy for the containers: `Never` or `OnFailure` (`Always` is invalid for a Job).', { enum: ['Never', 'OnFailure'] }),
     terminationGracePeriodSeconds: int('Seconds between SIGTERM and SIGKILL when a pod is terminated.'),
     activeDeadlineSeconds: int('Duration in seconds the pod may be active before it is failed.'),
@@ -111,7 +134,10 @@ export const OBJECT_SCHEMAS: Record<string, Schema> = {
     command: strings('Entrypoint array (required in kjob: there is no image entrypoint).'),
     args: strings('Arguments to the entrypoint.'),
     workingDir: str("Container's working directory (default: the pod's own directory under KJOB_DATA_DIR)."),
-    env: list('EnvVar', 'Environment variables to set in the container.'),
+    env: keyed(ref('EnvVar'), 'name', 'Environment variables to set in the container.'),
+    ports: keyed(open, 'containerPort', 'Kept, unused: processes listen on the worker\'s network.'),
+    volumeMounts: keyed(open, 'mountPath', 'Kept, unused.'),
+    volumeDevices: keyed(open, 'devicePath', 'Kept, unused.'),
     restartPolicy: str('`Always` for a sidecar init container.'),
   }),
   EnvVar: object('EnvVar represents an environment variable present in a Container.', {

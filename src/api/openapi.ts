@@ -150,6 +150,7 @@ const KUBERNETES_OPERATIONS: Record<string, [group: string, kind: string, action
   listNamespacedPod: ['', 'Pod', 'list'],
   listPodForAllNamespaces: ['', 'Pod', 'list'],
   readNamespacedPod: ['', 'Pod', 'get'],
+  readNamespace: ['', 'Namespace', 'get'],
   deleteNamespacedPod: ['', 'Pod', 'delete'],
   readNamespacedPodLog: ['', 'Pod', 'get'],
   listNamespacedEvent: ['', 'Event', 'list'],
@@ -273,6 +274,12 @@ export function openApiDocument(): Schema {
             '200': { description: 'Status (Background, Orphan) or the CronJob with deletionTimestamp (Foreground)', content: json({ oneOf: [ref('Status'), ref('CronJob')] }) },
             ...errors(400, 404, 415, 422),
           },
+        }),
+      },
+      '/api/v1/namespaces/{namespace}': {
+        parameters: [NAMESPACE],
+        get: op('Read a namespace: every DNS-label namespace exists in kjob and is Active', 'readNamespace', {
+          responses: { '200': { description: 'the Namespace', content: json({ type: 'object' }) }, ...errors(404) },
         }),
       },
       '/api/v1/namespaces/{namespace}/pods': {
