@@ -11,7 +11,7 @@
  * - a watch without resourceVersion (or "0") starts with ADDED for every current object;
  * - `resourceVersion=RV` (what kubectl and informers send after a list) sends only objects whose
  *   resourceVersion is newer than RV, so a list followed by a watch shows nothing twice;
- * - an RV older than this API process or than WATCH_WINDOW_MS answers an ERROR event with a 410
+ * - an RV older than this API's start or than WATCH_WINDOW_MS answers an ERROR event with a 410
  *   `Expired` Status, as the watch cache does for a compacted revision: kjob cannot know what was
  *   deleted since then, so the client re-lists (informers do so by themselves);
  * - `allowWatchBookmarks=true` adds BOOKMARK events carrying a current resourceVersion, and
@@ -28,8 +28,13 @@ import type { Table } from './table.js';
 export const WATCH_POLL_MS = 1_000;
 /** Longest watch (the API server ends watches after a random 30–60 minutes; clients re-watch). */
 const MAX_WATCH_SECONDS = 1_800;
-/** How far back a watch may start (the API server's watch cache keeps a similar window). */
-export const WATCH_WINDOW_MS = 5 * 60_000;
+/**
+ * How far back a watch may start. kjob keeps no event history, so a watch resumed from an older
+ * resourceVersion could not report what was deleted meanwhile: it gets 410 and the client
+ * re-lists (which finds deletions). Short, so that a reconnecting informer re-lists rather than
+ * miss a deletion; kubectl and informers watch from a list's resourceVersion right after the list.
+ */
+export const WATCH_WINDOW_MS = 30_000;
 /** How often a watch that allows bookmarks gets one. */
 export const BOOKMARK_INTERVAL_MS = 5_000;
 /**
@@ -39,8 +44,13 @@ export const BOOKMARK_INTERVAL_MS = 5_000;
  */
 export const PUBLISH_LAG_MS = 2_000;
 
-/** The API process's start as a resourceVersion: a watch from before it must re-list. */
-const STARTED_RV = (Date.now() - PUBLISH_LAG_MS) * 1000;
+/** The key of `app.locals` holding the app's start as a resourceVersion (set by createApp). */
+export const STARTED_RV = 'kjobStartedResourceVersion';
+
+/** The resourceVersion an app starts at: a watch from before it must re-list (see createApp). */
+export function startedResourceVersion(now = Date.now()): number {
+  return (now - PUBLISH_LAG_MS) * 1000;
+}
 
 export interface WatchOptions<T> {
   list: () => Promise<T[]>;
@@ -77,7 +87,9 @@ export function watchStart(req: Request, now = Date.now()): number | null {
   if (raw === undefined || raw === '' || raw === '0') return null;
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new BadRequest(`invalid resource version ${JSON.stringify(raw)}`);
   const rv = Number(raw);
-  if (rv < STARTED_RV || rv < (now - WATCH_WINDOW_MS) * 1000) throw new Expired(`too old resource version: ${raw} (${currentResourceVersion([], now)})`);
+  // An API that restarted knows nothing of what happened before it started.
+  const started = Number(req.app.locals[STARTED_RV] ?? 0);
+  if (rv < started || rv < (now - WATCH_WINDOW_MS) * 1000) throw new Expired(`too old resource version: ${raw} (${currentResourceVersion([], now)})`);
   return rv;
 }
 
