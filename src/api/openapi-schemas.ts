@@ -156,13 +156,17 @@ export const OBJECT_SCHEMAS: Record<string, Schema> = {
     },
     { group: 'batch', kind: 'CronJob' },
   ),
+  JobTemplateSpec: object('JobTemplateSpec describes the data a Job should have when created from a template.', {
+    metadata: refd('ObjectMeta', 'Standard object\'s metadata of the jobs created from this template.'),
+    spec: refd('JobSpec', 'Specification of the desired behavior of the job.'),
+  }),
   CronJobSpec: object('CronJobSpec describes how the job execution will look like and when it will actually run.', {
     schedule: str('The schedule in Cron format.'),
     timeZone: str('The time zone name for the given schedule.'),
     startingDeadlineSeconds: int('Deadline in seconds for starting the job if it misses scheduled time.'),
     concurrencyPolicy: str('Allow (default), Forbid or Replace.', { enum: ['Allow', 'Forbid', 'Replace'] }),
     suspend: bool('Suspend subsequent executions.'),
-    jobTemplate: { type: 'object', additionalProperties: true, description: 'The Job that will be created when executing a CronJob (metadata and a JobSpec).' },
+    jobTemplate: refd('JobTemplateSpec', 'The Job that will be created when executing a CronJob.'),
     successfulJobsHistoryLimit: int('The number of successful finished jobs to retain. Defaults to 3.'),
     failedJobsHistoryLimit: int('The number of failed finished jobs to retain. Defaults to 1.'),
   }),

@@ -182,6 +182,25 @@ describe('kubectl against kjob', () => {
     await ok(['delete', 'cronjob', name]);
   });
 
+  it('when a CronJob manifest is applied, re-applied and changed, then apply reports created, unchanged and configured', async () => {
+    const name = uniqueName('cja');
+    const cronJob = (word: string) =>
+      JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name },
+        spec: {
+          schedule: '0 0 1 1 *',
+          jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['echo', word] }] } } } },
+        },
+      });
+    expect(await ok(['apply', '-f', '-'], cronJob('x'))).toBe(`cronjob.batch/${name} created\n`);
+    expect(await ok(['apply', '-f', '-'], cronJob('x'))).toBe(`cronjob.batch/${name} unchanged\n`);
+    expect(await ok(['apply', '-f', '-'], cronJob('y'))).toBe(`cronjob.batch/${name} configured\n`);
+    expect(await ok(['get', 'cronjob', name, '-o', 'jsonpath={.spec.jobTemplate.spec.template.spec.containers[0].command[1]}'])).toBe('y');
+    await ok(['delete', 'cronjob', name]);
+  });
+
   it('when asking for explain, version and api-resources, then kubectl finds the kinds, fields and server version', async () => {
     const explain = await ok(['explain', 'job.spec']);
     expect(explain).toContain('KIND:       Job');
