@@ -1,6 +1,6 @@
 /**
- * batch/v1 CronJobs: create (JSON/YAML, generateName, dryRun), get, list and watch (label and
- * field selectors), patch (merge, strategic-as-merge, JSON patch) and delete (propagationPolicy:
+ * batch/v1 CronJobs: create (JSON/YAML/protobuf, generateName, dryRun), get, list and watch (label and
+ * field selectors), patch (merge, strategic, JSON patch) and delete (propagationPolicy:
  * what happens to its Jobs). Request shaping and validation happen here with the k8s module's
  * functions; Temporal is reached only through the CronJobs gateway.
  */

@@ -1,6 +1,7 @@
 /**
- * batch/v1 Jobs: create (JSON/YAML, generateName, dryRun), get, list (label and field selectors),
- * patch (merge, strategic-as-merge, JSON patch) and delete (propagationPolicy). Request shaping
+ * batch/v1 Jobs: create (JSON/YAML/protobuf, generateName, dryRun), get, list (label and field
+ * selectors, limit/continue, watch), replace (PUT), patch (merge, strategic, JSON patch, server-side
+ * apply) and delete (propagationPolicy). Request shaping
  * and validation happen here with the k8s module's functions; Temporal is reached only through
  * the gateway.
  */
