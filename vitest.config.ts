@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/workflows/**/*.test.ts', 'test/api/**/*.test.ts', 'test/replay/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/workflows/**/*.test.ts', 'test/api/**/*.test.ts', 'test/replay/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/kubectl/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -4,9 +4,10 @@
  * exits 0 for Complete, 1 for Failed (so scripts can wait on a Job).
  *
  *   kjob create -f examples/pi.yaml [-n NS] [--watch]
- *   kjob get [NAME] [-n NS]            a table of Jobs (or one Job)
+ *   kjob get [jobs] [NAME] [-n NS]     a line per Job (or one Job)
+ *   kjob get pods [JOB] [-n NS]        a line per pod (of one Job)
  *   kjob watch NAME [-n NS]            progress lines until Complete/Failed
- *   kjob logs POD [-c CONTAINER] [-f] [-n NS]
+ *   kjob logs POD|job/NAME [-c CONTAINER] [-f] [-n NS]
  *   kjob suspend|resume NAME [-n NS]
  *   kjob delete NAME [-n NS]
  *
@@ -14,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config.js';
-import type { Job, JobCondition } from './k8s/types.js';
+import type { Job, JobCondition, Pod } from './k8s/types.js';
 
 interface Args {
   command: string;
@@ -87,6 +88,27 @@ export function progressLine(job: Job): string {
   return parts.join('  ');
 }
 
+/** One pod line: `pi-x7k2b  Succeeded  exit 0  0 restarts  node 123@host`. */
+export function podLine(pod: Pod): string {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const restarts = statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0);
+  const exits = statuses.map((s) => s.state?.terminated?.exitCode).filter((c): c is number => c !== undefined);
+  const parts = [pod.metadata.name ?? '', pod.status?.phase ?? 'Unknown'];
+  if (exits.length > 0) parts.push(`exit ${exits.join(',')}`);
+  parts.push(`${restarts} restart${restarts === 1 ? '' : 's'}`);
+  if (pod.spec.nodeName) parts.push(`node ${pod.spec.nodeName}`);
+  return parts.join('  ');
+}
+
+/**
+ * The pod `kjob logs job/NAME` reads, as kubectl picks one: a running pod first, else the newest.
+ */
+export function logPod(pods: readonly Pod[]): Pod | undefined {
+  const running = pods.filter((p) => p.status?.phase === 'Running');
+  const pick = running.length > 0 ? running : [...pods];
+  return pick.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
+}
+
 async function request(base: string, token: string | null, method: string, path: string, body?: string, contentType?: string): Promise<Response> {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
@@ -126,7 +148,10 @@ export async function run(argv: string[], env: Record<string, string | undefined
   const token = config.apiToken;
   const ns = flag(args, '-n', '--namespace') ?? 'default';
   const jobs = `/apis/batch/v1/namespaces/${encodeURIComponent(ns)}/jobs`;
+  // `get jobs NAME` and `get pods JOB` read like kubectl's; `get NAME` stays a Job.
+  const resource = args.command === 'get' && ['pods', 'pod', 'po', 'jobs', 'job'].includes(args.positional[0] ?? '') ? args.positional.shift() : undefined;
   const name = args.positional[0];
+  const pods = `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`;
   const need = (what: string) => {
     if (!name) throw new CliError(`kjob ${args.command} needs ${what}`);
     return encodeURIComponent(name);
@@ -160,6 +185,13 @@ export async function run(argv: string[], env: Record<string, string | undefined
       return has(args, '--watch', '-w') ? watch(job.metadata.name as string) : 0;
     }
     case 'get': {
+      if (resource?.startsWith('po')) {
+        const selector = name ? `?labelSelector=${encodeURIComponent(`job-name=${name}`)}` : '';
+        const list = (await json<{ items: Pod[] }>(await request(base, token, 'GET', `${pods}${selector}`))).items;
+        if (list.length === 0) io.out(name ? `No pods of Job ${name} in namespace ${ns}.` : `No pods in namespace ${ns}.`);
+        for (const pod of list) io.out(podLine(pod));
+        return 0;
+      }
       const list = name ? [await json<Job>(await request(base, token, 'GET', `${jobs}/${need('a Job name')}`))] : (await json<{ items: Job[] }>(await request(base, token, 'GET', jobs))).items;
       if (list.length === 0) io.out(`No Jobs in namespace ${ns}.`);
       for (const job of list) io.out(progressLine(job));
@@ -172,7 +204,18 @@ export async function run(argv: string[], env: Record<string, string | undefined
       const c = flag(args, '-c', '--container');
       if (c) q.set('container', c);
       if (has(args, '-f', '--follow')) q.set('follow', 'true');
-      const res = await request(base, token, 'GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${need('a pod name')}/log?${q}`);
+      let podName = decodeURIComponent(need('a pod name or job/NAME'));
+      if (podName.startsWith('pod/')) podName = podName.slice('pod/'.length);
+      else if (podName.startsWith('job/') || podName.startsWith('jobs/')) {
+        const jobName = podName.slice(podName.indexOf('/') + 1);
+        await json<Job>(await request(base, token, 'GET', `${jobs}/${encodeURIComponent(jobName)}`));
+        const list = (await json<{ items: Pod[] }>(await request(base, token, 'GET', `${pods}?labelSelector=${encodeURIComponent(`job-name=${jobName}`)}`))).items;
+        const pod = logPod(list);
+        if (!pod) throw new CliError(`Job ${jobName} has no pods yet`);
+        podName = pod.metadata.name ?? '';
+        if (list.length > 1) io.err(`Found ${list.length} pods, using pod/${podName}`);
+      }
+      const res = await request(base, token, 'GET', `${pods}/${encodeURIComponent(podName)}/log?${q}`);
       if (!res.ok) await json(res);
       const decoder = new TextDecoder();
       let pending = '';
@@ -200,7 +243,9 @@ export async function run(argv: string[], env: Record<string, string | undefined
     case 'help':
     case '--help':
     case '-h':
-      io.out('usage: kjob create -f FILE [--watch] | get [NAME] | watch NAME | logs POD [-c C] [-f] | suspend NAME | resume NAME | delete NAME  [-n NAMESPACE] [--server URL]');
+      io.out(
+        'usage: kjob create -f FILE [--watch] | get [jobs] [NAME] | get pods [JOB] | watch NAME | logs POD|job/NAME [-c C] [-f] | suspend NAME | resume NAME | delete NAME  [-n NAMESPACE] [--server URL]',
+      );
       return 0;
     default:
       throw new CliError(`unknown command "${args.command}" (kjob help)`);

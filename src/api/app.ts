@@ -16,7 +16,9 @@ import { eventsRouter } from './routes/events.js';
 import { healthRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
 import { methodNotAllowed } from './routes/method-not-allowed.js';
+import { namespacesRouter } from './routes/namespaces.js';
 import { podsRouter } from './routes/pods.js';
+import { STARTED_RV, startedResourceVersion } from './watch.js';
 import { errorMiddleware, requestIdMiddleware, RouteNotFound, Unauthorized } from './status.js';
 
 export interface AppDeps {
@@ -47,6 +49,8 @@ export function createApp({ config, jobs, cronJobs, log }: AppDeps): Express {
   app.set('etag', false);
   // Kubernetes paths are case-sensitive (the routers are created the same way).
   app.set('case sensitive routing', true);
+  // Watches from a resourceVersion older than this app answer 410 (watch.ts).
+  app.locals[STARTED_RV] = startedResourceVersion();
   app.use(requestIdMiddleware);
   const metrics = createApiMetrics({ jobs, cronJobs, log });
   app.use(metrics.middleware);
@@ -67,6 +71,7 @@ export function createApp({ config, jobs, cronJobs, log }: AppDeps): Express {
   app.use(jobsRouter(deps));
   app.use(cronJobsRouter({ config, cronJobs }));
   app.use(podsRouter(deps));
+  app.use(namespacesRouter());
   app.use(eventsRouter({ ...deps, cronJobs }));
   app
     .route('/openapi/v3')

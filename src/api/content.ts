@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import { BadRequest, RequestEntityTooLarge, UnsupportedMediaType } from './status.js';
 
 export type ManifestFormat = 'json' | 'yaml';
-export type PatchType = 'merge' | 'strategic' | 'json';
+export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
 
 /** Media types accepted for a Job manifest (POST). YAML has several names in the wild. */
 export const MANIFEST_MEDIA_TYPES: Readonly<Record<string, ManifestFormat>> = {
@@ -20,6 +20,14 @@ export const MANIFEST_MEDIA_TYPES: Readonly<Record<string, ManifestFormat>> = {
 
 /** Media types accepted for PATCH, as the Kubernetes API server names them (types.PatchType). */
 export const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/json-patch+json': 'json',
+  'application/apply-patch+yaml': 'apply',
+};
+
+/** PATCH media types of resources without server-side apply (CronJobs): the three client-side ones. */
+export const CLIENT_PATCH_MEDIA_TYPES: Readonly<Record<string, Exclude<PatchType, 'apply'>>> = {
   'application/merge-patch+json': 'merge',
   'application/strategic-merge-patch+json': 'strategic',
   'application/json-patch+json': 'json',
@@ -54,6 +62,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * mid-upload makes most clients report a broken pipe instead).
  */
 export async function readBody(req: Request, limit: number): Promise<string> {
+  const bytes = await readBytes(req, limit);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new BadRequest('the request body is not valid UTF-8');
+  }
+}
+
+/** Reads the whole body as bytes (protobuf bodies), with the same limit and errors as readBody. */
+export async function readBytes(req: Request, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   const chunks: Buffer[] = [];
   let size = 0;
@@ -74,11 +92,7 @@ export async function readBody(req: Request, limit: number): Promise<string> {
     throw new BadRequest(`the request body could not be read: ${(err as Error).message}`);
   }
   if (tooLarge) throw new RequestEntityTooLarge(limit);
-  try {
-    return utf8.decode(Buffer.concat(chunks));
-  } catch {
-    throw new BadRequest('the request body is not valid UTF-8');
-  }
+  return Buffer.concat(chunks);
 }
 
 /**

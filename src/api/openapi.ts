@@ -8,6 +8,7 @@
  * Kubernetes batch/v1 and core/v1 types and are left open (`additionalProperties`).
  */
 import { PROPAGATION_POLICIES } from '../k8s/job-strategy.js';
+import { OBJECT_SCHEMAS } from './openapi-schemas.js';
 
 type Schema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
@@ -34,7 +35,13 @@ const FIELD_SELECTOR = queryParam('fieldSelector', 'string', 'Kubernetes field s
 const DRY_RUN = queryParam('dryRun', 'string', '`All`: validate and default, change nothing', { enum: ['All'] });
 const WATCH = queryParam('watch', 'boolean', 'stream ADDED/MODIFIED/DELETED watch events, one JSON object per line (kjob polls every second)');
 const TIMEOUT_SECONDS = queryParam('timeoutSeconds', 'integer', 'end the watch after this many seconds (at most 1800)', { minimum: 0 });
-const LIST_PARAMS = [LABEL_SELECTOR, FIELD_SELECTOR, WATCH, TIMEOUT_SECONDS];
+const RESOURCE_VERSION = queryParam('resourceVersion', 'string', 'watch: send only changes newer than this (a list\'s `metadata.resourceVersion`); too old: an ERROR event with a 410 Expired Status');
+const ALLOW_BOOKMARKS = queryParam('allowWatchBookmarks', 'boolean', 'watch: also send BOOKMARK events carrying a current resourceVersion');
+const SEND_INITIAL_EVENTS = queryParam('sendInitialEvents', 'boolean', 'watch: end the initial ADDED events with a `k8s.io/initial-events-end` bookmark');
+const RESOURCE_VERSION_MATCH = queryParam('resourceVersionMatch', 'string', 'accepted and ignored (kjob serves the current state)');
+const LIMIT = queryParam('limit', 'integer', 'list at most this many items; `metadata.continue` then names the next page', { minimum: 0 });
+const CONTINUE = queryParam('continue', 'string', 'the `metadata.continue` token of the previous page');
+const LIST_PARAMS = [LABEL_SELECTOR, FIELD_SELECTOR, WATCH, TIMEOUT_SECONDS, RESOURCE_VERSION, ALLOW_BOOKMARKS, SEND_INITIAL_EVENTS, RESOURCE_VERSION_MATCH, LIMIT, CONTINUE];
 const FIELD_VALIDATION = queryParam('fieldValidation', 'string', '`Strict` (unknown fields are an error), `Warn` (default: Warning headers) or `Ignore`', {
   enum: ['Strict', 'Warn', 'Ignore'],
 });
@@ -132,6 +139,7 @@ const KUBERNETES_OPERATIONS: Record<string, [group: string, kind: string, action
   listJobForAllNamespaces: ['batch', 'Job', 'list'],
   readNamespacedJob: ['batch', 'Job', 'get'],
   patchNamespacedJob: ['batch', 'Job', 'patch'],
+  replaceNamespacedJob: ['batch', 'Job', 'put'],
   deleteNamespacedJob: ['batch', 'Job', 'delete'],
   listNamespacedCronJob: ['batch', 'CronJob', 'list'],
   createNamespacedCronJob: ['batch', 'CronJob', 'post'],
@@ -142,6 +150,7 @@ const KUBERNETES_OPERATIONS: Record<string, [group: string, kind: string, action
   listNamespacedPod: ['', 'Pod', 'list'],
   listPodForAllNamespaces: ['', 'Pod', 'list'],
   readNamespacedPod: ['', 'Pod', 'get'],
+  readNamespace: ['', 'Namespace', 'get'],
   deleteNamespacedPod: ['', 'Pod', 'delete'],
   readNamespacedPodLog: ['', 'Pod', 'get'],
   listNamespacedEvent: ['', 'Event', 'list'],
@@ -183,17 +192,32 @@ export function openApiDocument(): Schema {
         get: op('Read a Job with its live status', 'readNamespacedJob', {
           responses: { '200': { description: 'the Job', content: json(ref('Job')) }, ...errors(404) },
         }),
-        patch: op('Patch a Job (suspend, parallelism, activeDeadlineSeconds, labels, …)', 'patchNamespacedJob', {
+        put: op('Replace a Job (kubectl replace); a stale metadata.resourceVersion is a 409, an immutable field change a 422', 'replaceNamespacedJob', {
           parameters: [DRY_RUN, FIELD_VALIDATION],
+          requestBody: manifestBody,
+          responses: { '200': { description: 'the replaced Job', content: json(ref('Job')) }, ...errors(400, 404, 409, 413, 415, 422) },
+        }),
+        patch: op('Patch a Job (suspend, parallelism, activeDeadlineSeconds, labels, …); server-side apply creates it when missing', 'patchNamespacedJob', {
+          parameters: [
+            DRY_RUN,
+            FIELD_VALIDATION,
+            queryParam('fieldManager', 'string', 'the applier; required for application/apply-patch+yaml'),
+            queryParam('force', 'boolean', 'server-side apply: take over fields of other managers (kjob tracks no managers, so this changes nothing)'),
+          ],
           requestBody: {
             required: true,
             content: {
               'application/merge-patch+json': { schema: { type: 'object' } },
               'application/strategic-merge-patch+json': { schema: { type: 'object' } },
               'application/json-patch+json': { schema: { type: 'array', items: { type: 'object' } } },
+              'application/apply-patch+yaml': { schema: ref('Job') },
             },
           },
-          responses: { '200': { description: 'the patched Job', content: json(ref('Job')) }, ...errors(400, 404, 409, 413, 415, 422) },
+          responses: {
+            '200': { description: 'the patched Job', content: json(ref('Job')) },
+            '201': { description: 'server-side apply created the Job', content: json(ref('Job')) },
+            ...errors(400, 404, 409, 413, 415, 422),
+          },
         }),
         delete: op('Delete a Job; its running pods are terminated (propagationPolicy Background by default)', 'deleteNamespacedJob', {
           parameters: [
@@ -250,6 +274,12 @@ export function openApiDocument(): Schema {
             '200': { description: 'Status (Background, Orphan) or the CronJob with deletionTimestamp (Foreground)', content: json({ oneOf: [ref('Status'), ref('CronJob')] }) },
             ...errors(400, 404, 415, 422),
           },
+        }),
+      },
+      '/api/v1/namespaces/{namespace}': {
+        parameters: [NAMESPACE],
+        get: op('Read a namespace: every DNS-label namespace exists in kjob and is Active', 'readNamespace', {
+          responses: { '200': { description: 'the Namespace', content: json({ type: 'object' }) }, ...errors(404) },
         }),
       },
       '/api/v1/namespaces/{namespace}/pods': {
@@ -339,43 +369,10 @@ export function openApiDocument(): Schema {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'only when KJOB_API_TOKEN is set' } },
       schemas: {
-        ObjectMeta: { type: 'object', additionalProperties: true, properties: { name: { type: 'string' }, namespace: { type: 'string' }, uid: { type: 'string' } } },
-        Job: {
-          type: 'object',
-          required: ['apiVersion', 'kind', 'spec'],
-          properties: {
-            apiVersion: { type: 'string', enum: ['batch/v1'] },
-            kind: { type: 'string', enum: ['Job'] },
-            metadata: ref('ObjectMeta'),
-            spec: { type: 'object', additionalProperties: true, description: 'batch/v1 JobSpec' },
-            status: { type: 'object', additionalProperties: true, description: 'batch/v1 JobStatus' },
-          },
-        },
+        ...OBJECT_SCHEMAS,
         JobList: list('batch/v1', 'JobList', 'Job'),
-        CronJob: {
-          type: 'object',
-          required: ['apiVersion', 'kind', 'spec'],
-          properties: {
-            apiVersion: { type: 'string', enum: ['batch/v1'] },
-            kind: { type: 'string', enum: ['CronJob'] },
-            metadata: ref('ObjectMeta'),
-            spec: { type: 'object', additionalProperties: true, description: 'batch/v1 CronJobSpec (schedule, timeZone, concurrencyPolicy, suspend, jobTemplate, …)' },
-            status: { type: 'object', additionalProperties: true, description: 'batch/v1 CronJobStatus (active, lastScheduleTime, lastSuccessfulTime)' },
-          },
-        },
         CronJobList: list('batch/v1', 'CronJobList', 'CronJob'),
-        Pod: {
-          type: 'object',
-          properties: {
-            apiVersion: { type: 'string', enum: ['v1'] },
-            kind: { type: 'string', enum: ['Pod'] },
-            metadata: ref('ObjectMeta'),
-            spec: { type: 'object', additionalProperties: true },
-            status: { type: 'object', additionalProperties: true },
-          },
-        },
         PodList: list('v1', 'PodList', 'Pod'),
-        Event: { type: 'object', additionalProperties: true, properties: { reason: { type: 'string' }, message: { type: 'string' }, type: { type: 'string' } } },
         EventList: list('v1', 'EventList', 'Event'),
         DeleteOptions: {
           type: 'object',
@@ -423,7 +420,7 @@ function list(apiVersion: string, kind: string, item: string): Schema {
     properties: {
       apiVersion: { type: 'string', enum: [apiVersion] },
       kind: { type: 'string', enum: [kind] },
-      metadata: { type: 'object', properties: { resourceVersion: { type: 'string' } } },
+      metadata: { type: 'object', properties: { resourceVersion: { type: 'string' }, continue: { type: 'string' }, remainingItemCount: { type: 'integer' } } },
       items: { type: 'array', items: ref(item) },
     },
   };

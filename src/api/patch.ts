@@ -1,8 +1,7 @@
 /**
- * The PATCH flavours the Kubernetes API server accepts, applied to plain JSON values:
- * JSON Merge Patch (RFC 7386), JSON Patch (RFC 6902). Strategic merge patch is applied as a merge
- * patch: the fields a Job lets you change (suspend, parallelism, deadlines, labels, …) are
- * scalars or maps, where the two agree; `$patch`-style directives are refused with 400.
+ * Two of the PATCH flavours the Kubernetes API server accepts, applied to plain JSON values:
+ * JSON Merge Patch (RFC 7386) and JSON Patch (RFC 6902). Strategic merge patch is
+ * strategic-patch.ts.
  */
 import { invalid } from '../k8s/field-errors.js';
 import { BadRequest, Invalid } from './status.js';
@@ -22,21 +21,6 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
     else result[key] = applyMergePatch(result[key], value);
   }
   return result;
-}
-
-/** Rejects strategic-merge-patch directives (`$patch`, `$retainKeys`, `$setElementOrder/…`). */
-export function assertNoStrategicDirectives(patch: unknown, path = ''): void {
-  if (Array.isArray(patch)) {
-    patch.forEach((v, i) => assertNoStrategicDirectives(v, `${path}[${i}]`));
-    return;
-  }
-  if (!isObject(patch)) return;
-  for (const [key, value] of Object.entries(patch)) {
-    if (key.startsWith('$')) {
-      throw new BadRequest(`strategic merge patch directive ${JSON.stringify(key)} at ${path || '<root>'} is not supported; use a merge patch`);
-    }
-    assertNoStrategicDirectives(value, path ? `${path}.${key}` : key);
-  }
 }
 
 interface Operation {

@@ -36,7 +36,8 @@ export type StatusReason =
   | 'Invalid'
   | 'InternalError'
   | 'ServiceUnavailable'
-  | 'Timeout';
+  | 'Timeout'
+  | 'Expired';
 
 export interface Status {
   kind: 'Status';
@@ -79,6 +80,13 @@ export class ApiError extends Error {
 export class BadRequest extends ApiError {
   constructor(message: string) {
     super(400, 'BadRequest', message);
+  }
+}
+
+/** 410 Gone (`Expired`): a watch or continue token from a resourceVersion kjob can no longer serve; the client re-lists. */
+export class Expired extends ApiError {
+  constructor(message: string) {
+    super(410, 'Expired', message);
   }
 }
 
@@ -262,6 +270,9 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
     }
     // As the API server does, a retryable failure says when to retry (client-go honours it).
     if (apiError.details?.retryAfterSeconds !== undefined) res.set('Retry-After', String(apiError.details.retryAfterSeconds));
-    res.status(apiError.code).json(toStatus(apiError));
+    // Set explicitly: a handler may have chosen text/plain before failing (the log endpoint), and
+    // clients decode a Status only when it is labelled JSON (kubectl: "the server rejected our
+    // request for an unknown reason" otherwise).
+    res.status(apiError.code).type('application/json').send(JSON.stringify(toStatus(apiError)));
   };
 }

@@ -40,6 +40,20 @@ describe('kjob CLI', () => {
     expect(logs.stdout).toMatch(/^working in parallel-[a-z0-9]{5}\n$/);
   });
 
+  it('when a Job has run, then `get pods JOB` lists its pods and `logs job/NAME` reads one of them, as kubectl does', async () => {
+    expect((await kjob('create', '-f', 'examples/pi.yaml', '--watch')).code).toBe(0);
+    const pods = await kjob('get', 'pods', 'pi');
+    expect(pods.code, pods.stderr).toBe(0);
+    expect(pods.stdout).toMatch(/^pi-[a-z0-9]{5} {2}Succeeded {2}exit 0 {2}0 restarts {2}node \S+\n$/);
+    const logs = await kjob('logs', 'job/pi');
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/^3\.14159/);
+    expect((await kjob('get', 'jobs', 'pi')).stdout).toContain('pi  1/1 succeeded');
+    const missing = await kjob('logs', 'job/nope');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('jobs.batch "nope" not found');
+  });
+
   it('when a watched Job fails, then the exit code is 1 and the reason is printed', async () => {
     const res = await kjob('create', '-f', 'examples/backoff.yaml', '-w');
     expect(res.code).toBe(1);

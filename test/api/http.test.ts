@@ -96,7 +96,7 @@ describe('404 NotFound', () => {
 
 describe('405 MethodNotAllowed', () => {
   const cases = [
-    { name: 'PUT on a Job', method: 'PUT', path: `${JOBS}/pi` },
+    { name: 'PUT on the Job collection', method: 'PUT', path: JOBS },
     { name: 'POST on a Job', method: 'POST', path: `${JOBS}/pi` },
     { name: 'POST on the cluster-wide Job list', method: 'POST', path: '/apis/batch/v1/jobs' },
     { name: 'DELETE on the Job collection', method: 'DELETE', path: JOBS },
@@ -134,12 +134,17 @@ describe('415 UnsupportedMediaType', () => {
   const cases = [
     { name: 'text/plain', contentType: 'text/plain' },
     { name: 'form encoding (curl -d without -H)', contentType: 'application/x-www-form-urlencoded' },
-    { name: 'protobuf', contentType: 'application/vnd.kubernetes.protobuf' },
   ];
   it.each(cases)('when a manifest is sent as $name, then 415', async ({ contentType }) => {
     const res = await api.request('POST', JOBS, { body: JSON.stringify(jobManifest({ name: uniqueName('m') })), contentType });
     expectStatus(res, 415, 'UnsupportedMediaType');
     expect(res.json.message).toContain('application/yaml');
+  });
+
+  it('when a JSON manifest is labelled protobuf (which kjob decodes, as kubectl sends it), then 400 names the missing envelope', async () => {
+    const res = await api.request('POST', JOBS, { body: JSON.stringify(jobManifest({ name: uniqueName('pb') })), contentType: 'application/vnd.kubernetes.protobuf' });
+    expectStatus(res, 400, 'BadRequest');
+    expect(res.json.message).toContain('magic number');
   });
 
   it('when the YAML media type carries a charset, then it is accepted', async () => {
@@ -276,7 +281,7 @@ describe('discovery (what kubectl reads first)', () => {
     const res = await api.request('GET', '/apis/batch/v1');
     expect(res.json.resources).toEqual([
       expect.objectContaining({ name: 'cronjobs', kind: 'CronJob', namespaced: true, shortNames: ['cj'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'] }),
-      expect.objectContaining({ name: 'jobs', kind: 'Job', namespaced: true, verbs: ['create', 'delete', 'get', 'list', 'patch'] }),
+      expect.objectContaining({ name: 'jobs', kind: 'Job', namespaced: true, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }),
     ]);
   });
 

@@ -431,11 +431,12 @@ describe('PATCH /apis/batch/v1/namespaces/{ns}/jobs/{name}', () => {
   });
 
   const badPatches = [
-    { name: 'an unknown patch type', contentType: 'application/apply-patch+yaml', body: '{}', code: 415 },
+    { name: 'an unknown patch type', contentType: 'application/apply-patch+json', body: '{}', code: 415 },
+    { name: 'a server-side apply without fieldManager', contentType: 'application/apply-patch+yaml', body: '{}', code: 422 },
     { name: 'a plain JSON body', contentType: 'application/json', body: '{}', code: 415 },
     { name: 'unparseable JSON', contentType: 'application/merge-patch+json', body: '{"spec":', code: 400 },
     { name: 'a merge patch that is an array', contentType: 'application/merge-patch+json', body: '[]', code: 400 },
-    { name: 'a strategic $patch directive', contentType: 'application/strategic-merge-patch+json', body: '{"spec":{"$patch":"replace"}}', code: 400 },
+    { name: 'an unknown strategic directive', contentType: 'application/strategic-merge-patch+json', body: '{"spec":{"$frobnicate":"x"}}', code: 400 },
   ];
   it.each(badPatches)('when the PATCH has $name, then $code', async ({ contentType, body, code }) => {
     const name = uniqueName('badpatch');

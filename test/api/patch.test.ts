@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- HTTP responses are untyped JSON, inspected field by field */
 import { describe, expect, it } from 'vitest';
-import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../../src/api/patch.js';
+import { applyJsonPatch, applyMergePatch } from '../../src/api/patch.js';
 import { ApiError } from '../../src/api/status.js';
 
 describe('applyMergePatch (RFC 7386)', () => {
@@ -62,13 +62,3 @@ describe('applyJsonPatch (RFC 6902)', () => {
   });
 });
 
-describe('assertNoStrategicDirectives', () => {
-  it('when a strategic patch carries a $patch directive, then it is refused with 400', () => {
-    expect(() => assertNoStrategicDirectives({ spec: { template: { spec: { containers: [{ name: 'a', $patch: 'delete' }] } } } })).toThrow(
-      /directive "\$patch" at spec\.template\.spec\.containers\[0\]/,
-    );
-  });
-  it('when a strategic patch has plain fields only, then it passes', () => {
-    expect(() => assertNoStrategicDirectives({ spec: { suspend: true }, metadata: { labels: { a: 'b' } } })).not.toThrow();
-  });
-});

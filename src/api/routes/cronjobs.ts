@@ -1,6 +1,6 @@
 /**
- * batch/v1 CronJobs: create (JSON/YAML, generateName, dryRun), get, list and watch (label and
- * field selectors), patch (merge, strategic-as-merge, JSON patch) and delete (propagationPolicy:
+ * batch/v1 CronJobs: create (JSON/YAML/protobuf, generateName, dryRun), get, list and watch (label and
+ * field selectors), patch (merge, strategic, JSON patch) and delete (propagationPolicy:
  * what happens to its Jobs). Request shaping and validation happen here with the k8s module's
  * functions; Temporal is reached only through the CronJobs gateway.
  */
@@ -16,12 +16,15 @@ import { required } from '../../k8s/field-errors.js';
 import { matchesFieldSelector, matchesLabelSelector } from '../../k8s/labels.js';
 import { parseManifest } from '../../k8s/parse.js';
 import { createWarnings } from '../../k8s/validate.js';
-import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
+import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, CLIENT_PATCH_MEDIA_TYPES, readBody, readBytes, readDeleteOptions, requireMediaType } from '../content.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf.js';
 import type { CronJobsGateway } from '../cronjobs-gateway.js';
 import { addWarnings, boolParam, dryRunParam, fieldValidationParam, nameParam, namespaceParam, queryParam, type FieldValidation } from '../params.js';
-import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../patch.js';
+import { applyJsonPatch, applyMergePatch } from '../patch.js';
+import { applyStrategicMergePatch } from '../strategic-patch.js';
 import { ApiError, BadRequest, CRONJOBS, invalidCronJob, RequestEntityTooLarge, successStatus } from '../status.js';
 import { cronJobTable, wantsTable } from '../table.js';
+import { paginate } from '../paging.js';
 import { serveWatch } from '../watch.js';
 import { parseFieldSelectorParam, parseLabelSelectorParam, propagationPolicyOf } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -55,17 +58,23 @@ function checkNamespace(cronJob: CronJob, namespace: string): void {
   }
 }
 
-async function createCronJob(req: Request, res: Response, { cronJobs }: CronJobRouteDeps, maxBodyBytes: number): Promise<void> {
-  const namespace = namespaceParam(req, true);
-  const dryRun = dryRunParam(req);
-  const fieldValidation = fieldValidationParam(req);
+/** A CronJob body: JSON or YAML, or protobuf as `kubectl create cronjob` sends it. */
+async function readRequestCronJob(req: Request, maxBodyBytes: number): Promise<unknown> {
+  if (mediaTypeOf(req) === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(await readBytes(req, maxBodyBytes), ['batch/v1/CronJob']);
   requireMediaType(req, MANIFEST_MEDIA_TYPES);
   const parsed = parseManifest(await readBody(req, maxBodyBytes), mediaTypeOf(req));
   if ('error' in parsed) {
     if (parsed.code === 413) throw new RequestEntityTooLarge(maxBodyBytes);
     throw new BadRequest(parsed.error);
   }
-  const cronJob = decode(parsed.value, fieldValidation, res);
+  return parsed.value;
+}
+
+async function createCronJob(req: Request, res: Response, { cronJobs }: CronJobRouteDeps, maxBodyBytes: number): Promise<void> {
+  const namespace = namespaceParam(req, true);
+  const dryRun = dryRunParam(req);
+  const fieldValidation = fieldValidationParam(req);
+  const cronJob = decode(await readRequestCronJob(req, maxBodyBytes), fieldValidation, res);
   checkNamespace(cronJob, namespace);
   if (!cronJob.metadata.name && !cronJob.metadata.generateName) {
     throw invalidCronJob('', [required('metadata.name', 'name or generateName is required')]);
@@ -110,10 +119,12 @@ async function listCronJobs(req: Request, res: Response, { cronJobs }: CronJobRo
         matchesLabelSelector(labelSelector, cj.metadata.labels ?? {}) &&
         matchesFieldSelector(fieldSelector, { 'metadata.name': cj.metadata.name ?? '', 'metadata.namespace': cj.metadata.namespace ?? '' }),
     );
-  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => cronJobTable(items) : null });
-  const items = await load();
-  const list: CronJobList = { apiVersion: 'batch/v1', kind: 'CronJobList', metadata: { resourceVersion: '' }, items };
-  res.json(wantsTable(req) ? cronJobTable(items) : list);
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => cronJobTable(items) : null, kind: { apiVersion: 'batch/v1', kind: 'CronJob' } });
+  // CronJobs carry no resourceVersion (their Schedule publishes none), so neither does the list:
+  // a watch after it starts from the current objects.
+  const { items, metadata } = paginate(req, await load(), '');
+  const list: CronJobList = { apiVersion: 'batch/v1', kind: 'CronJobList', metadata, items };
+  res.json(wantsTable(req) ? { ...cronJobTable(items), metadata } : list);
 }
 
 /** What a patch may touch: everything but status. */
@@ -126,15 +137,16 @@ async function patchCronJob(req: Request, res: Response, { cronJobs }: CronJobRo
   const name = nameParam(req, CRONJOBS);
   const dryRun = dryRunParam(req);
   const fieldValidation = fieldValidationParam(req);
-  const patchType = requireMediaType(req, PATCH_MEDIA_TYPES);
+  const patchType = requireMediaType(req, CLIENT_PATCH_MEDIA_TYPES);
   const patch = parseJson(await readBody(req, maxBodyBytes), 'the patch');
   const current = await cronJobs.get(namespace, name);
   let patched: unknown;
   if (patchType === 'json') {
     patched = applyJsonPatch(patchable(current), patch);
+  } else if (patchType === 'strategic') {
+    patched = applyStrategicMergePatch(patchable(current), patch);
   } else {
     if (!isPlainObject(patch)) throw new BadRequest('a merge patch must be a JSON object');
-    if (patchType === 'strategic') assertNoStrategicDirectives(patch);
     patched = applyMergePatch(patchable(current), patch);
   }
   const cronJob = decode(patched, fieldValidation, res);

@@ -11,8 +11,8 @@ import { mapLimit } from '../jobs-gateway.js';
 import { matchesFieldSelector } from '../../k8s/labels.js';
 import { boolParam, isDnsSubdomain, namespaceParam } from '../params.js';
 import { eventTable, wantsTable } from '../table.js';
-import { listResourceVersion } from '../published.js';
-import { serveWatch } from '../watch.js';
+import { paginate } from '../paging.js';
+import { currentResourceVersion, serveWatch } from '../watch.js';
 import { parseFieldSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { ownerCandidates } from './pods.js';
@@ -68,9 +68,9 @@ async function listEvents(req: Request, res: Response, deps: EventRouteDeps, nam
     events = [...events, ...cronJobEvents.flatMap((l) => l?.items ?? [])];
     return events.filter((e) => matchesFieldSelector(selector, eventFields(e)));
   };
-  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => eventTable(items) : null });
-  const items = await load();
-  const metadata = { resourceVersion: listResourceVersion(items) };
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => eventTable(items) : null, kind: { apiVersion: 'v1', kind: 'Event' } });
+  const all = await load();
+  const { items, metadata } = paginate(req, all, currentResourceVersion(all));
   const list: EventList = { apiVersion: 'v1', kind: 'EventList', metadata, items };
   res.json(wantsTable(req) ? { ...eventTable(items), metadata } : list);
 }

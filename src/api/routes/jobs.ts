@@ -1,6 +1,7 @@
 /**
- * batch/v1 Jobs: create (JSON/YAML, generateName, dryRun), get, list (label and field selectors),
- * patch (merge, strategic-as-merge, JSON patch) and delete (propagationPolicy). Request shaping
+ * batch/v1 Jobs: create (JSON/YAML/protobuf, generateName, dryRun), get, list (label and field
+ * selectors, limit/continue, watch), replace (PUT), patch (merge, strategic, JSON patch, server-side
+ * apply) and delete (propagationPolicy). Request shaping
  * and validation happen here with the k8s module's functions; Temporal is reached only through
  * the gateway.
  */
@@ -22,7 +23,8 @@ import { parseManifest } from '../../k8s/parse.js';
 import type { Job, JobList, StoredJob } from '../../k8s/types.js';
 import { isPropagationPolicy, prepareForCreate, prepareForUpdate, PROPAGATION_POLICIES, validateUpdate, type PropagationPolicy } from '../../k8s/job-strategy.js';
 import { createWarnings, validateJob } from '../../k8s/validate.js';
-import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readDeleteOptions, requireMediaType } from '../content.js';
+import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, PATCH_MEDIA_TYPES, readBody, readBytes, readDeleteOptions, requireMediaType } from '../content.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf.js';
 import type { JobsGateway } from '../jobs-gateway.js';
 import {
   addWarnings,
@@ -34,11 +36,12 @@ import {
   queryParam,
   type FieldValidation,
 } from '../params.js';
-import { applyJsonPatch, applyMergePatch, assertNoStrategicDirectives } from '../patch.js';
+import { applyJsonPatch, applyMergePatch } from '../patch.js';
+import { applyStrategicMergePatch } from '../strategic-patch.js';
 import { jobTable, wantsTable } from '../table.js';
-import { listResourceVersion } from '../published.js';
-import { serveWatch } from '../watch.js';
-import { ApiError, BadRequest, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus } from '../status.js';
+import { paginate } from '../paging.js';
+import { currentResourceVersion, serveWatch } from '../watch.js';
+import { ApiError, BadRequest, Conflict, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus } from '../status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 export interface RouteDeps {
@@ -46,6 +49,7 @@ export interface RouteDeps {
   jobs: JobsGateway;
 }
 
+const JOB_KIND = { apiVersion: 'batch/v1', kind: 'Job' };
 const NAMESPACE_MISMATCH = 'the namespace of the provided object does not match the namespace sent on the request';
 const GENERATE_NAME_ATTEMPTS = 3;
 
@@ -76,10 +80,10 @@ function checkNamespace(job: Job, namespace: string): void {
   }
 }
 
-async function createJob(req: Request, res: Response, { jobs }: RouteDeps, maxBodyBytes: number): Promise<void> {
-  const namespace = namespaceParam(req, true);
-  const dryRun = dryRunParam(req);
-  const fieldValidation = fieldValidationParam(req);
+/** A Job manifest body (JSON or YAML), parsed; 413 past the limit, 400 when unparseable. */
+async function readRequestJob(req: Request, maxBodyBytes: number): Promise<unknown> {
+  // kubectl's typed clients (`kubectl create job --image`) send protobuf.
+  if (mediaTypeOf(req) === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(await readBytes(req, maxBodyBytes), ['batch/v1/Job']);
   requireMediaType(req, MANIFEST_MEDIA_TYPES);
   const text = await readBody(req, maxBodyBytes);
   const parsed = parseManifest(text, mediaTypeOf(req));
@@ -87,9 +91,21 @@ async function createJob(req: Request, res: Response, { jobs }: RouteDeps, maxBo
     if (parsed.code === 413) throw new RequestEntityTooLarge(maxBodyBytes);
     throw new BadRequest(parsed.error);
   }
-  const raw = parsed.value;
+  return parsed.value;
+}
+
+async function createJob(req: Request, res: Response, deps: RouteDeps, maxBodyBytes: number): Promise<void> {
+  const namespace = namespaceParam(req, true);
+  const dryRun = dryRunParam(req);
+  const fieldValidation = fieldValidationParam(req);
+  const raw = await readRequestJob(req, maxBodyBytes);
   const job = decode(raw, fieldValidation, res);
   checkNamespace(job, namespace);
+  await createStored(res, deps, job, namespace, dryRun);
+}
+
+/** Creates a decoded Job (POST, and server-side apply of a Job that does not exist yet): 201 + Job. */
+async function createStored(res: Response, { jobs }: RouteDeps, job: Job, namespace: string, dryRun: boolean): Promise<void> {
   if (!job.metadata.name && !job.metadata.generateName) {
     throw invalidJob('', [required('metadata.name', 'name or generateName is required')]);
   }
@@ -150,9 +166,9 @@ async function listJobs(req: Request, res: Response, { jobs }: RouteDeps, namesp
   };
   const load = async () =>
     (await read()).filter((job) => matchesLabelSelector(labelSelector, job.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, jobFields(job)));
-  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => jobTable(items) : null });
-  const items = await load();
-  const metadata = { resourceVersion: listResourceVersion(items) };
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => jobTable(items) : null, kind: JOB_KIND });
+  const all = await load();
+  const { items, metadata } = paginate(req, all, currentResourceVersion(all));
   const list: JobList = { apiVersion: 'batch/v1', kind: 'JobList', metadata, items };
   res.json(wantsTable(req) ? { ...jobTable(items), metadata } : list);
 }
@@ -179,29 +195,34 @@ function patchable(job: Job): Record<string, unknown> {
   return { apiVersion: job.apiVersion, kind: job.kind, metadata: job.metadata, spec: job.spec };
 }
 
-async function patchJob(req: Request, res: Response, { jobs }: RouteDeps, maxBodyBytes: number): Promise<void> {
-  const namespace = namespaceParam(req);
-  const name = nameParam(req, JOBS);
-  const dryRun = dryRunParam(req);
-  const fieldValidation = fieldValidationParam(req);
-  const patchType = requireMediaType(req, PATCH_MEDIA_TYPES);
-  const patch = parseJson(await readBody(req, maxBodyBytes), 'the patch');
-  const current = await jobs.get(namespace, name);
+/** The API server's message for a write based on an outdated resourceVersion (registry/generic). */
+const MODIFIED = 'the object has been modified; please apply your changes to the latest version and try again';
 
-  let patched: unknown;
-  if (patchType === 'json') {
-    patched = applyJsonPatch(patchable(current), patch);
-  } else {
-    if (!isPlainObject(patch)) throw new BadRequest('a merge patch must be a JSON object');
-    if (patchType === 'strategic') assertNoStrategicDirectives(patch);
-    patched = applyMergePatch(patchable(current), patch);
-  }
-  const job = decode(patched, fieldValidation, res);
+/**
+ * Optimistic concurrency (rest.BeforeUpdate / etcd3's GuaranteedUpdate): an update that names a
+ * resourceVersion must name the current one, else 409 Conflict; one that names none is
+ * unconditional (as PATCH without a resourceVersion and `kubectl apply` are).
+ */
+function checkResourceVersion(job: Job, current: Job): void {
+  const wanted = job.metadata.resourceVersion;
+  if (wanted === undefined || wanted === '') return;
+  if (wanted !== current.metadata.resourceVersion) throw new Conflict(JOBS, current.metadata.name ?? '', MODIFIED);
+}
+
+/**
+ * The update every writer (PATCH, PUT, server-side apply) ends in: the new object must name the
+ * URL's object and the current resourceVersion if it names one; the strategy keeps the
+ * server-managed fields and ValidateUpdate refuses immutable changes with 422.
+ */
+async function updateJob(res: Response, jobs: JobsGateway, current: Job, job: Job, dryRun: boolean): Promise<void> {
+  const name = current.metadata.name ?? '';
+  const namespace = current.metadata.namespace ?? '';
   // rest.BeforeUpdate: the object must still name the URL's object.
   if (job.metadata.name !== name) {
     throw new BadRequest(`the name of the object (${String(job.metadata.name)}) does not match the name on the URL (${name})`);
   }
   checkNamespace(job, namespace);
+  checkResourceVersion(job, current);
   const { status: _status, ...rest } = current;
   const old = rest as StoredJob;
   const updated = prepareForUpdate(old, applyDefaults(job));
@@ -209,10 +230,81 @@ async function patchJob(req: Request, res: Response, { jobs }: RouteDeps, maxBod
   if (errors.length > 0) throw invalidJob(name, errors);
 
   if (dryRun) {
-    res.json({ ...updated, status: current.status ?? {} });
+    res.json({ ...updated, metadata: { ...updated.metadata, resourceVersion: current.metadata.resourceVersion }, status: current.status ?? {} });
     return;
   }
   res.json(await jobs.update(updated));
+}
+
+async function patchJob(req: Request, res: Response, deps: RouteDeps, maxBodyBytes: number): Promise<void> {
+  const namespace = namespaceParam(req);
+  const name = nameParam(req, JOBS);
+  const dryRun = dryRunParam(req);
+  const fieldValidation = fieldValidationParam(req);
+  const patchType = requireMediaType(req, PATCH_MEDIA_TYPES);
+  if (patchType === 'apply') return applyJob(req, res, deps, { namespace, name, dryRun, fieldValidation }, maxBodyBytes);
+  const patch = parseJson(await readBody(req, maxBodyBytes), 'the patch');
+  const current = await deps.jobs.get(namespace, name);
+
+  let patched: unknown;
+  if (patchType === 'json') {
+    patched = applyJsonPatch(patchable(current), patch);
+  } else if (patchType === 'strategic') {
+    patched = applyStrategicMergePatch(patchable(current), patch);
+  } else {
+    if (!isPlainObject(patch)) throw new BadRequest('a merge patch must be a JSON object');
+    patched = applyMergePatch(patchable(current), patch);
+  }
+  await updateJob(res, deps.jobs, current, decode(patched, fieldValidation, res), dryRun);
+}
+
+/** PUT (`kubectl replace`): the whole object; status in the body is ignored, as for the main resource. */
+async function replaceJob(req: Request, res: Response, { jobs }: RouteDeps, maxBodyBytes: number): Promise<void> {
+  const namespace = namespaceParam(req);
+  const name = nameParam(req, JOBS);
+  const dryRun = dryRunParam(req);
+  const fieldValidation = fieldValidationParam(req);
+  const job = decode(await readRequestJob(req, maxBodyBytes), fieldValidation, res);
+  const current = await jobs.get(namespace, name);
+  await updateJob(res, jobs, current, job, dryRun);
+}
+
+interface ApplyTarget {
+  namespace: string;
+  name: string;
+  dryRun: boolean;
+  fieldValidation: FieldValidation;
+}
+
+/**
+ * Server-side apply (`application/apply-patch+yaml`, `kubectl apply --server-side`): creates the
+ * Job when it does not exist, else merges the applied configuration into it as a strategic merge
+ * patch would. kjob keeps no managedFields, so there are no conflicts between field managers to
+ * report (`force` is accepted and changes nothing); immutable fields still answer 422.
+ */
+async function applyJob(req: Request, res: Response, deps: RouteDeps, target: ApplyTarget, maxBodyBytes: number): Promise<void> {
+  const fieldManager = queryParam(req, 'fieldManager');
+  if (fieldManager === undefined || fieldManager === '') {
+    throw new Invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [required('fieldManager', 'is required for apply patch')]);
+  }
+  boolParam(req, 'force');
+  const parsed = parseManifest(await readBody(req, maxBodyBytes), 'application/yaml');
+  if ('error' in parsed) throw new BadRequest(parsed.error);
+  const applied = parsed.value;
+  if (!isPlainObject(applied)) throw new BadRequest('an apply patch must be a Job object');
+  const meta = isPlainObject(applied.metadata) ? applied.metadata : {};
+  if (meta.name !== undefined && meta.name !== target.name) {
+    throw new BadRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${target.name})`);
+  }
+  const current = await deps.jobs.find(target.namespace, target.name);
+  if (current === null) {
+    const job = decode({ ...applied, metadata: { ...meta, name: target.name } }, target.fieldValidation, res);
+    checkNamespace(job, target.namespace);
+    await createStored(res, deps, job, target.namespace, target.dryRun);
+    return;
+  }
+  const patched = applyStrategicMergePatch(patchable(current), applied);
+  await updateJob(res, deps.jobs, current, decode(patched, target.fieldValidation, res), target.dryRun);
 }
 
 export function propagationPolicyOf(options: Record<string, unknown>, query: string | undefined, orphanDependents: boolean): PropagationPolicy {
@@ -261,6 +353,7 @@ export function jobsRouter(deps: RouteDeps): Router {
       const job = await deps.jobs.get(namespaceParam(req), nameParam(req, JOBS));
       res.json(wantsTable(req) ? jobTable([job]) : job);
     })
+    .put((req, res) => replaceJob(req, res, deps, limit))
     .patch((req, res) => patchJob(req, res, deps, limit))
     .delete((req, res) => deleteJob(req, res, deps, limit))
     .all(methodNotAllowed);

@@ -22,8 +22,8 @@ import { mapLimit } from '../jobs-gateway.js';
 import { boolParam, intParam, isDnsSubdomain, nameParam, namespaceParam, queryParam } from '../params.js';
 import { BadRequest, NotFound, PODS } from '../status.js';
 import { podTable, wantsTable } from '../table.js';
-import { listResourceVersion } from '../published.js';
-import { serveWatch } from '../watch.js';
+import { paginate } from '../paging.js';
+import { currentResourceVersion, serveWatch } from '../watch.js';
 import { parseFieldSelectorParam, parseLabelSelectorParam, type RouteDeps } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
@@ -119,9 +119,9 @@ async function listPods(req: Request, res: Response, deps: RouteDeps, namespace:
     }
     return pods.filter((p) => matchesLabelSelector(selector, p.metadata.labels ?? {}) && matchesFieldSelector(fieldSelector, podFields(p)));
   };
-  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => podTable(items) : null });
-  const items = await load();
-  const metadata = { resourceVersion: listResourceVersion(items) };
+  if (boolParam(req, 'watch')) return serveWatch(req, res, { list: load, table: wantsTable(req) ? (items) => podTable(items) : null, kind: { apiVersion: 'v1', kind: 'Pod' } });
+  const all = await load();
+  const { items, metadata } = paginate(req, all, currentResourceVersion(all));
   const list: PodList = { apiVersion: 'v1', kind: 'PodList', metadata, items };
   res.json(wantsTable(req) ? { ...podTable(items), metadata } : list);
 }
@@ -264,7 +264,8 @@ async function podLog(req: Request, res: Response, deps: RouteDeps): Promise<voi
   }
   try {
     if (!follow) {
-      res.type('text/plain').send(await readPodLog(options));
+      const text = await readPodLog(options);
+      res.type('text/plain').send(text);
       return;
     }
     // Follow: stream until the container run ends; a client that goes away stops the reader.
