@@ -67,13 +67,15 @@ export interface JobWorkflowInput {
   shards?: PodShardsSnapshot;
   /** Continue-as-new: what the previous run published, so unchanged memo keys are not rewritten. */
   published?: PublishedSnapshot;
+  /** Continue-as-new: what happened that the previous run had not reconciled yet (see job.ts). */
+  inbox?: Trigger[];
   /** Test hook: ask for continue-as-new once the history has this many events. */
   continueAsNewAfterEvents?: number;
 }
 
 /** The shard table a Job carries across continue-as-new. */
 export interface PodShardsSnapshot {
-  shards: Array<{ id: string; index: number; started: boolean; closed: boolean; live: string[] }>;
+  shards: Array<{ id: string; index: number; started: boolean; closed: boolean; live: string[]; pending?: PodAssignment }>;
   /** The shard of every pod the Job still has (live or finished and kept). */
   podShard: Record<string, number>;
   /** The Job (as stored) the shards were last told about: its generation. */

@@ -24,6 +24,12 @@ const { metrics } = proxySinks<KjobSinks>();
 
 /** Jobs started before wave 2 ran their pods in the Job's own run; their histories take that path. */
 export const SHARDED_PODS_PATCH = 'kjob-v2-sharded-pods';
+/**
+ * A run that drains ahead of continue-as-new holds its shards' starts and carries what it has not
+ * reconciled into the next run, instead of waiting for a moment with nothing in flight (a Job
+ * starting pods all the time rarely has one: a 20,000-pod run reached 11,094 events).
+ */
+export const DRAIN_CARRIES_PATCH = 'kjob-drain-carries-inbox';
 
 export async function job(input: JobWorkflowInput): Promise<Job | void> {
   if (!patched(SHARDED_PODS_PATCH)) return jobV1(input);
@@ -31,7 +37,7 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
   if (problem !== null) throw invalidInput(problem);
 
   let state: JobState = input.state ?? initialState(input.job, input.settings, Date.now());
-  const inbox: Trigger[] = [{ type: 'jobStarted' }];
+  const inbox: Trigger[] = [{ type: 'jobStarted' }, ...(input.inbox ?? [])];
   let processed = 0;
   let received = inbox.length;
   const push = (trigger: Trigger): number => {
@@ -70,10 +76,19 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
     if (!deleted && historyIsLarge(input)) {
       // Pods of the Job's own slice must each have a known node first (the next run re-attaches
       // to them there); meanwhile it starts no more of them.
-      shards.drain();
+      const carries = patched(DRAIN_CARRIES_PATCH);
+      shards.drain(carries);
       await owner.settled();
-      await condition(() => inbox.length > 0 || shards.hasNews() || (allHandlersFinished() && shards.readyToContinue()));
-      if (inbox.length > 0 || shards.hasNews()) continue;
+      const ready = () => allHandlersFinished() && shards.readyToContinue();
+      if (carries) {
+        // What arrives meanwhile is carried over, not reconciled here — unless an update waits
+        // for its reconcile (it must finish in this run) or an own pod's outcome is news.
+        await condition(() => shards.hasNews() || (inbox.length > 0 && !allHandlersFinished()) || ready());
+        if (shards.hasNews() || !ready()) continue;
+      } else {
+        await condition(() => inbox.length > 0 || shards.hasNews() || ready());
+        if (inbox.length > 0 || shards.hasNews()) continue;
+      }
       await makeContinueAsNewFunc<typeof job>({ memo: { ...publisher.memo(), ...shards.ownMemo() } })({
         job: input.job,
         settings: state.settings,
@@ -81,6 +96,7 @@ export async function job(input: JobWorkflowInput): Promise<Job | void> {
         shards: shards.snapshot(),
         published: publisher.snapshot(),
         continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+        ...(carries && inbox.length > 0 ? { inbox: inbox.splice(0, inbox.length) } : {}),
       });
     }
   }

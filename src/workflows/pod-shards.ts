@@ -48,8 +48,13 @@ export interface PodShards {
   /** Workflow ids whose memo publishes the Job's pods: the Job's own, then its shards'. */
   ids(): string[];
   allClosed(): boolean;
-  /** Ahead of a continue-as-new: the Job's own runner starts no more pods in this run. */
-  drain(): void;
+  /**
+   * Ahead of a continue-as-new: the Job's own runner starts no more pods in this run, and with
+   * `holdShardStarts` neither do the shards: their starts wait in the snapshot for the next run,
+   * so no signal is in flight for long even while the Job starts pods all the time (terminations
+   * and removals still go out at once).
+   */
+  drain(holdShardStarts?: boolean): void;
   /**
    * The run may continue as new: no child start or signal to a shard is in flight (one still
    * being delivered when its run closes can be dropped), and every own pod's node is known.
@@ -94,7 +99,7 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
     closeSent: false,
   });
   const shards: Shard[] = carried
-    ? carried.shards.map((s) => ({ ...s, live: new Set(s.live), pending: emptyAssignment(), closeSent: s.closed }))
+    ? carried.shards.map((s) => ({ ...s, live: new Set(s.live), pending: s.pending ?? emptyAssignment(), closeSent: s.closed }))
     : [fresh(OWN)];
   const podShard = new Map<string, number>(Object.entries(carried?.podShard ?? {}));
   let jobGeneration = carried?.jobGeneration ?? state().job.metadata.generation ?? 1;
@@ -108,6 +113,8 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
   });
   let ownClosing: Promise<void> | null = null;
   let inFlight = 0;
+  /** Draining with shard starts held (see drain). */
+  let holding = false;
   const track = (p: Promise<unknown>) => {
     inFlight++;
     void p.finally(() => inFlight--);
@@ -194,10 +201,20 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
       const generation = current.metadata.generation ?? 1;
       const jobChanged = generation !== jobGeneration;
       jobGeneration = generation;
+      // A deleted Job's shards are told everything at once.
+      if (closing) holding = false;
       for (const shard of shards) {
         if (shard.closed) continue;
         const assignment = shard.pending;
         shard.pending = emptyAssignment();
+        if (holding && shard.index !== OWN) {
+          if (!shard.started) {
+            shard.pending = assignment;
+            continue;
+          }
+          shard.pending.start = assignment.start;
+          assignment.start = [];
+        }
         if (jobChanged) assignment.job = current;
         if (shard.index === OWN) {
           if (closing) assignment.close = true;
@@ -233,10 +250,20 @@ export function createPodShards({ jobWorkflowId, continueAsNewAfterEvents, carri
     hasNews: () => own.hasNews(),
     ids: () => shards.map((s) => s.id),
     allClosed: () => shards.every((s) => s.closed),
-    drain: () => own.drain(),
+    drain: (holdShardStarts = false) => {
+      own.drain();
+      if (holdShardStarts) holding = true;
+    },
     readyToContinue: () => inFlight === 0 && own.readyToContinue(),
     snapshot: () => ({
-      shards: shards.map(({ id, index, started, closed, live }) => ({ id, index, started, closed, live: [...live] })),
+      shards: shards.map(({ id, index, started, closed, live, pending }) => ({
+        id,
+        index,
+        started,
+        closed,
+        live: [...live],
+        ...(isEmpty(pending) ? {} : { pending }),
+      })),
       podShard: Object.fromEntries(podShard),
       jobGeneration,
       own: own.carried(),

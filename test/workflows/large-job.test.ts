@@ -14,6 +14,9 @@ import { startTestStack, type TestStack } from '../support/temporal-env.js';
 /** temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE */
 const TIMEOUT_TYPE_START_TO_CLOSE = 1;
 
+/** Continue as new this early (the default is 2,500 events), so that this size shows how runs hand over. */
+const CONTINUE_AT = 400;
+
 let stack: TestStack;
 
 beforeAll(async () => {
@@ -60,7 +63,7 @@ async function taskStats(client: Client, workflowId: string): Promise<TaskStats>
 describe('a large Job', () => {
   it('when 600 Indexed `true` pods run 300 at a time on the Job and two pod shards, then all succeed and no workflow task fails or nears the 5 s sandbox limit', { timeout: 300_000 }, async () => {
     const name = uniqueName('large');
-    const started = await startJob(stack, manifest(name, 'true', { completionMode: 'Indexed', completions: 600, parallelism: 300, backoffLimit: 0 }));
+    const started = await startJob(stack, manifest(name, 'true', { completionMode: 'Indexed', completions: 600, parallelism: 300, backoffLimit: 0 }), { continueAsNewAfterEvents: CONTINUE_AT });
     const job = await started.waitForCondition('Complete', 300_000);
     expect(job.status).toMatchObject({ succeeded: 600, failed: 0, completedIndexes: '0-599' });
 
@@ -72,6 +75,9 @@ describe('a large Job', () => {
       const stats = await taskStats(stack.client, id);
       expect({ id, failures: stats.failures }).toEqual({ id, failures: [] });
       expect(stats.longestMs, `${id}: longest workflow task`).toBeLessThan(4_000);
+      // Runs continue as new while pods start all the time: none overshoots by much.
+      expect(stats.runs, `${id}: runs`).toBeGreaterThan(1);
+      expect(stats.longestHistory, `${id}: longest run`).toBeLessThan(CONTINUE_AT + 800);
     }
   });
 });
