@@ -4,19 +4,18 @@
  * and the PodRegistry that runs this node's pods. Shared by worker.ts, `npm start` and the tests.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type State, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type State, type WorkflowBundle, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, PodRegistry, type ActivityDeps, type ReportDelivery } from '../activities/index.js';
 import { createScheduleActivities } from '../activities/schedules.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { checkDataDir } from '../storage/data-dir.js';
 import { nodeTaskQueue, podReportsSignal, podStatusSignal } from '../workflows/definitions.js';
-import { PROJECT_ROOT } from './cli-binary.js';
+import { bundleWorkflowsInChild } from './workflow-bundle.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
 
-export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'src/workflows/index.ts');
+export { WORKFLOWS_PATH } from './workflows-path.js';
 
 export interface KjobWorkerOptions {
   config: Config;
@@ -24,8 +23,8 @@ export interface KjobWorkerOptions {
   /** Used by pod attempts to report progress to their Job workflow. */
   client: Client;
   log: Logger;
-  /** A pre-built bundle (tests build it once per file); default: bundle src/workflows at start. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** A pre-built bundle (tests build it once per file); default: bundle src/workflows at start, in a child process. */
+  workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundle;
   /** Task queue override (tests use one per file). */
   taskQueue?: string;
   identity?: string;
@@ -131,7 +130,7 @@ export async function createKjobWorker(options: KjobWorkerOptions): Promise<Kjob
       removePodData: activities.removePodData,
       ...createScheduleActivities({ client: options.client, log: log.child({ component: 'schedules' }) }),
     },
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflowsInChild()),
     // The controller's metrics: each Job workflow pass reports through this sink (not on replay).
     sinks: metrics.sinks,
     // Two workflow threads: a Job's and its shards' workflow tasks need not queue behind each other.
