@@ -279,7 +279,8 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     workflow: { queryRejectCondition: 'NOT_OPEN' },
   });
   /** Jobs this API wrote lately, by workflow id: list describes them directly (Visibility lags). */
-  const recent = new Map<string, { namespace: string; name: string; until: number }>();
+  /** Jobs this API wrote lately; `rv` when the write's resourceVersion is known (a create). */
+  const recent = new Map<string, { namespace: string; name: string; until: number; rv?: number }>();
   /** Describes in flight, by workflow id (see `describe`). */
   const describing = new Map<string, Promise<WorkflowExecutionDescription>>();
   /** The last answer of each workflow's describe and when its call started (see `describe`). */
@@ -419,14 +420,14 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     });
   }
 
-  function remember(ns: string, name: string): void {
+  function remember(ns: string, name: string, rv?: number): void {
     const id = workflowIdFor(ns, name);
     // Reads after this write must not join a describe that started before it, nor be answered
     // from one (the Job's or its shards').
     for (const map of [describing, answered]) for (const key of map.keys()) if (key === id || key.startsWith(`${id}/`)) map.delete(key);
     const now = Date.now();
     for (const [id, r] of recent) if (r.until < now || recent.size > RECENT_WRITE_MAX) recent.delete(id);
-    recent.set(id, { namespace: ns, name, until: now + RECENT_WRITE_MS });
+    recent.set(id, { namespace: ns, name, until: now + RECENT_WRITE_MS, ...(rv !== undefined ? { rv } : {}) });
   }
 
   /** The `job` query of a Job without published state (v1), bounded in time. */
@@ -497,7 +498,7 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
       const memo = existing ? jobMemoOf(existing.memo) : null;
       throw new AlreadyExists(JOBS, name, memo?.job.metadata.deletionTimestamp !== undefined);
     }
-    remember(ns, name);
+    remember(ns, name, rv);
     log.info('job created', { namespace: ns, job: name, uid: job.metadata.uid });
     return renderPublishedJob({ job, status: {}, events: [], shards: [], rv });
   }
@@ -533,7 +534,10 @@ export function createJobsGateway(options: GatewayOptions): JobsGateway {
     const fresh: Array<[string, { namespace: string; name: string }]> = [];
     for (const [id, r] of recent) {
       if (r.until < now) recent.delete(id);
-      else if (ns === null || r.namespace === ns) fresh.push([id, r]);
+      else if (ns !== null && r.namespace !== ns) continue;
+      // A create that Visibility already shows at (or past) its resourceVersion needs no describe.
+      else if (r.rv !== undefined && (jobs.get(id)?.memo?.rv ?? -1) >= r.rv) continue;
+      else fresh.push([id, r]);
     }
     const described = await mapLimit(fresh, DESCRIBE_CONCURRENCY, ([, r]) => lookup(r.namespace, r.name));
     fresh.forEach(([id], i) => jobs.set(id, described[i] ?? null));
