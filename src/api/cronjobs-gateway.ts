@@ -195,12 +195,15 @@ export function createCronJobsGateway(options: CronJobsGatewayOptions): CronJobs
     // A closed workflow fails the update (NotFound); the workflow refuses a second delete (NotFound).
     // An update sent while a deleted CronJob's workflow is closing fails with whatever Temporal says
     // about the closing run: the CronJob is gone then, as for an update that came a moment later.
+    const gone = (found: Awaited<ReturnType<typeof describe>> | undefined) => found === null || (found !== undefined && isCronJobGone(found.cronJob));
+    // A CronJob whose (Background) deletion began is gone already: no update to its closing run.
+    if (gone(await describe(namespace, name))) throw new NotFound(CRONJOBS, name);
     let cronJob: CronJob;
     try {
       cronJob = await call(name, () => handle(namespace, name).executeUpdate(deleteCronJobUpdate, { args: [{ propagationPolicy }] }), updateTimeoutMs);
     } catch (err) {
       if (err instanceof NotFound) throw err;
-      if ((await describe(namespace, name).catch(() => undefined)) === null) throw new NotFound(CRONJOBS, name);
+      if (gone(await describe(namespace, name).catch(() => undefined))) throw new NotFound(CRONJOBS, name);
       throw err;
     }
     log.info('cronjob deleted', { namespace, cronJob: name, propagationPolicy });
