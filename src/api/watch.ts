@@ -144,7 +144,11 @@ export async function serveWatch<T extends { metadata: ObjectMeta }>(req: Reques
       // From a resourceVersion: what the client already has (not newer than RV) is not sent again.
       const rv = rvOf(object.metadata);
       if (first && from !== null && rv !== null && rv <= from) continue;
-      if (first && from !== null && rv !== null && Date.parse(object.metadata.creationTimestamp ?? '') * 1000 < from - 1_000_000) send('MODIFIED', object);
+      // Changed since RV: MODIFIED if the client's list had it (created by RV), ADDED if not.
+      // creationTimestamp has whole seconds, so an object created in RV's second counts as listed:
+      // a MODIFIED of an object a client lacks is an add to an informer (and one row to kubectl),
+      // while a second ADDED of a listed object would print it twice.
+      if (first && from !== null && rv !== null && Date.parse(object.metadata.creationTimestamp ?? '') * 1000 <= from) send('MODIFIED', object);
       else send('ADDED', object);
     }
     for (const [key, { object }] of seen) {
