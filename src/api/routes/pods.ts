@@ -180,6 +180,29 @@ function logOptions(req: Request, deps: RouteDeps, job: Job, pod: Pod): PodLogOp
 }
 
 /** Writes `chunk`, waiting for the socket to drain so a fast log never piles up in memory. */
+/**
+ * Streams a log as a text/plain 200 until it ends or the client goes away. An error before the
+ * first byte is thrown (the client gets a Status); after it, `endOnError` ends the stream instead.
+ */
+async function streamText(res: Response, chunks: AsyncIterable<string>, stop: AbortSignal, { endOnError }: { endOnError: boolean }): Promise<void> {
+  let started = false;
+  try {
+    for await (const chunk of chunks) {
+      if (!started) {
+        res.status(200).type('text/plain');
+        res.flushHeaders();
+        started = true;
+      }
+      await write(res, chunk);
+      if (stop.aborted) break;
+    }
+  } catch (err) {
+    if (!started || !endOnError) throw err;
+  }
+  if (!started) res.status(200).type('text/plain');
+  res.end();
+}
+
 function write(res: Response, chunk: string): Promise<void> {
   if (res.write(chunk)) return Promise.resolve();
   return new Promise((resolve) => {
@@ -242,24 +265,9 @@ async function podLog(req: Request, res: Response, deps: RouteDeps): Promise<voi
       res.type('text/plain').send(text);
       return;
     }
-    let started = false;
-    try {
-      for await (const chunk of chunks) {
-        if (!started) {
-          res.status(200).type('text/plain');
-          res.flushHeaders();
-          started = true;
-        }
-        await write(res, chunk);
-        if (stop.signal.aborted) break;
-      }
-    } catch (err) {
-      // Before the first byte the error is a Status; after it, the stream just ends (as a
-      // kubelet that goes away mid-follow ends `kubectl logs -f`).
-      if (!started) throw err;
-    }
-    if (!started) res.status(200).type('text/plain');
-    res.end();
+    // After the first byte an error just ends the stream, as a kubelet that goes away mid-follow
+    // ends `kubectl logs -f`.
+    await streamText(res, chunks, stop.signal, { endOnError: true });
     return;
   }
   try {
@@ -271,19 +279,7 @@ async function podLog(req: Request, res: Response, deps: RouteDeps): Promise<voi
     // Follow: stream until the container run ends; a client that goes away stops the reader.
     const stop = new AbortController();
     res.on('close', () => stop.abort());
-    const lines = followPodLog({ ...options, signal: stop.signal });
-    let started = false;
-    for await (const chunk of lines) {
-      if (!started) {
-        res.status(200).type('text/plain');
-        res.flushHeaders();
-        started = true;
-      }
-      await write(res, chunk);
-      if (stop.signal.aborted) break;
-    }
-    if (!started) res.status(200).type('text/plain');
-    res.end();
+    await streamText(res, followPodLog({ ...options, signal: stop.signal }), stop.signal, { endOnError: false });
   } catch (err) {
     // The kubelet answers 400 for a container that has not started and a missing previous run.
     if (err instanceof PodLogNotFoundError) throw new BadRequest(err.message);
