@@ -143,7 +143,15 @@ export const OBJECT_SCHEMAS: Record<string, Schema> = {
   EnvVar: object('EnvVar represents an environment variable present in a Container.', {
     name: str('Name of the environment variable.'),
     value: str('The value, with $(VAR) references expanded.'),
-    valueFrom: { type: 'object', additionalProperties: true, description: "Source for the variable's value: a Downward API fieldRef." },
+    valueFrom: refd('EnvVarSource', "Source for the variable's value: a Downward API fieldRef."),
+  }),
+  // kjob reads fieldRef only: there are no ConfigMaps, Secrets or resource limits here.
+  EnvVarSource: object('EnvVarSource represents a source for the value of an EnvVar (kjob: fieldRef only).', {
+    fieldRef: refd('ObjectFieldSelector', "Selects a field of the pod (the Downward API): metadata.name, metadata.namespace, metadata.uid, metadata.labels['…'], metadata.annotations['…'], spec.nodeName."),
+  }),
+  ObjectFieldSelector: object('ObjectFieldSelector selects an APIVersioned field of an object.', {
+    apiVersion: str('Version of the schema the FieldPath is written in terms of, defaults to "v1".'),
+    fieldPath: str('Path of the field to select in the specified API version.'),
   }),
   CronJob: object(
     'CronJob represents the configuration of a single cron job; kjob runs it with a Temporal Schedule.',
