@@ -66,17 +66,19 @@ describe('pod shards', () => {
 
   it('when shards and the Job continue as new while pods run, then the pods are re-attached and the counts are exact', async () => {
     const name = uniqueName('relay');
-    const { m, runsOf: runs } = indexedJob(name, 10, 4, 1);
+    // Six at a time, three per slice: the Job's own three and three on shard 1, which runs about
+    // eight pods (ten history events or more each), so both pass 40 events with pods running.
+    const { m, runsOf: runs } = indexedJob(name, 16, 6, 1);
     const started = await startJob(stack, m, { continueAsNewAfterEvents: 40 });
     const job = await started.waitForCondition('Complete', 120_000);
-    expect(job.status).toMatchObject({ succeeded: 10, failed: 0, active: 0, completedIndexes: '0-9' });
-    expect(runs().sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
+    expect(job.status).toMatchObject({ succeeded: 16, failed: 0, active: 0, completedIndexes: '0-15' });
+    expect(runs().sort((a, b) => a - b)).toEqual([...Array(16).keys()]);
     const jobId = workflowIdFor('default', name);
     expect(await runsOf(jobId)).toBeGreaterThan(1);
     expect(await runsOf(shardIdFor(jobId, 1))).toBeGreaterThan(1);
     // Temporal does not carry a memo across continue-as-new: the runs must hand theirs on.
     const memo = (await memoOf(jobId)) as unknown as JobMemo;
-    expect(memo.status.succeeded).toBe(10);
+    expect(memo.status.succeeded).toBe(16);
     expect(memo.shards.length).toBeGreaterThan(0);
     const shardMemo = await memoOf(shardIdFor(jobId, 1));
     expect(Object.keys(shardMemo).filter((k) => k.startsWith(POD_MEMO_PREFIX) && shardMemo[k] !== null).length).toBeGreaterThan(0);
