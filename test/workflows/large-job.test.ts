@@ -13,6 +13,8 @@ import { startTestStack, type TestStack } from '../support/temporal-env.js';
 
 /** temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE */
 const TIMEOUT_TYPE_START_TO_CLOSE = 1;
+/** temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND */
+const WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND = 1;
 
 /** Continue as new this early (the default is 2,500 events), so that this size shows how runs hand over. */
 const CONTINUE_AT = 400;
@@ -48,7 +50,9 @@ async function taskStats(client: Client, workflowId: string): Promise<TaskStats>
       const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
       if (e.workflowTaskStartedEventAttributes) started = at;
       if (e.workflowTaskCompletedEventAttributes && started !== null) stats.longestMs = Math.max(stats.longestMs, at - started);
-      const failed = e.workflowTaskFailedEventAttributes;
+      // UNHANDLED_COMMAND: the server refused a continue-as-new because signals came in during
+      // the task; the worker runs the task again with them (Temporal's own way to lose no signal).
+      const failed = e.workflowTaskFailedEventAttributes?.cause === WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND ? null : e.workflowTaskFailedEventAttributes;
       // A task that waited too long on the worker's sticky queue (SCHEDULE_TO_START, a busy
       // machine) is not a failure: the server hands it to any worker. One that ran too long is.
       const timedOut = e.workflowTaskTimedOutEventAttributes?.timeoutType === TIMEOUT_TYPE_START_TO_CLOSE ? e.workflowTaskTimedOutEventAttributes : null;
