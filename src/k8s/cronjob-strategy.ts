@@ -14,6 +14,7 @@ import {
   type StoredCronJob,
 } from './cronjob-types.js';
 import { defaultTemplate, generateName, randomNameSuffix, rfc3339, type CreateOptions } from './defaults.js';
+import { SERVER_MANAGED_METADATA, updatedMetadata } from './job-strategy.js';
 import { formatRFC3339InZone } from './timezone.js';
 import { JOB_API_VERSION, JOB_KIND, type Job, type OwnerReference } from './types.js';
 
@@ -41,9 +42,6 @@ export function applyCronJobDefaults(cronJob: CronJob): CronJob & { spec: Defaul
   return out as CronJob & { spec: DefaultedCronJobSpec };
 }
 
-/** The metadata fields only the server sets; neither a create nor an update takes them from the body. */
-const SERVER_MANAGED = ['deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'resourceVersion'] as const;
-
 /** `PrepareForCreate` + `BeforeCreate`: defaults, generated name, namespace, uid, creationTimestamp, generation 1, no status. */
 export function prepareCronJobForCreate(cronJob: CronJob, opts: CreateOptions): StoredCronJob {
   const d = applyCronJobDefaults(cronJob);
@@ -53,7 +51,7 @@ export function prepareCronJobForCreate(cronJob: CronJob, opts: CreateOptions): 
     const suffix = typeof opts.randomSuffix === 'function' ? opts.randomSuffix() : (opts.randomSuffix ?? randomNameSuffix());
     name = generateName(meta.generateName, suffix);
   }
-  for (const managed of SERVER_MANAGED) delete meta[managed];
+  for (const managed of SERVER_MANAGED_METADATA) delete meta[managed];
   return {
     apiVersion: JOB_API_VERSION,
     kind: CRONJOB_KIND,
@@ -65,16 +63,7 @@ export function prepareCronJobForCreate(cronJob: CronJob, opts: CreateOptions): 
 /** `PrepareForUpdate`: identity and server-managed metadata kept from the stored CronJob; spec changes bump generation. */
 export function prepareCronJobForUpdate(old: StoredCronJob, updated: Pick<CronJob, 'metadata' | 'spec'>): StoredCronJob {
   const spec = applyCronJobDefaults({ ...old, spec: updated.spec }).spec;
-  const specChanged = JSON.stringify(spec) !== JSON.stringify(old.spec);
-  const metadata: StoredCronJob['metadata'] = {
-    ...updated.metadata,
-    name: old.metadata.name,
-    namespace: old.metadata.namespace,
-    uid: updated.metadata.uid ?? old.metadata.uid,
-    creationTimestamp: old.metadata.creationTimestamp,
-    generation: (old.metadata.generation ?? 1) + (specChanged ? 1 : 0),
-  };
-  for (const managed of SERVER_MANAGED) delete metadata[managed];
+  const metadata = updatedMetadata(old.metadata, updated.metadata, JSON.stringify(spec) !== JSON.stringify(old.spec));
   return { apiVersion: old.apiVersion, kind: old.kind, metadata, spec };
 }
 

@@ -18,6 +18,7 @@ import {
   LABEL_LEGACY_JOB_NAME,
   type DefaultedJobSpec,
   type Job,
+  type ObjectMeta,
   type StoredJob,
 } from './types.js';
 import { validateJobUpdate } from './validate.js';
@@ -30,8 +31,26 @@ export function isPropagationPolicy(value: unknown): value is PropagationPolicy 
   return typeof value === 'string' && (PROPAGATION_POLICIES as readonly string[]).includes(value);
 }
 
-/** The metadata fields only the server sets; an update never changes them through its body. */
-const SERVER_MANAGED_METADATA = ['deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'resourceVersion'] as const;
+/** The metadata fields only the server sets; neither a create nor an update takes them from the body. */
+export const SERVER_MANAGED_METADATA = ['deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'resourceVersion'] as const;
+
+/**
+ * The ObjectMeta update rules shared by Jobs and CronJobs: the updated object keeps the stored
+ * one's identity and server-managed metadata (except `uid`, which validation reports as immutable
+ * when the request changes it), and its generation counts spec changes.
+ */
+export function updatedMetadata<M extends ObjectMeta>(old: M, updated: ObjectMeta, specChanged: boolean): M {
+  const metadata: M = {
+    ...updated,
+    name: old.name,
+    namespace: old.namespace,
+    uid: updated.uid ?? old.uid,
+    creationTimestamp: old.creationTimestamp,
+    generation: (old.generation ?? 1) + (specChanged ? 1 : 0),
+  } as M;
+  for (const managed of SERVER_MANAGED_METADATA) delete metadata[managed];
+  return metadata;
+}
 
 /**
  * `PrepareForCreate` + `BeforeCreate`: defaults (`applyDefaults`), the name from `generateName`
@@ -99,16 +118,7 @@ export function prepareForCreate(job: Job, opts: CreateOptions): StoredJob {
  */
 export function prepareForUpdate(old: StoredJob, updated: Pick<Job, 'metadata' | 'spec'>): StoredJob {
   const spec = updated.spec as StoredJob['spec'];
-  const specChanged = JSON.stringify(spec) !== JSON.stringify(old.spec);
-  const metadata: StoredJob['metadata'] = {
-    ...updated.metadata,
-    name: old.metadata.name,
-    namespace: old.metadata.namespace,
-    uid: updated.metadata.uid ?? old.metadata.uid,
-    creationTimestamp: old.metadata.creationTimestamp,
-    generation: (old.metadata.generation ?? 1) + (specChanged ? 1 : 0),
-  };
-  for (const managed of SERVER_MANAGED_METADATA) delete metadata[managed];
+  const metadata = updatedMetadata(old.metadata, updated.metadata, JSON.stringify(spec) !== JSON.stringify(old.spec));
   return { apiVersion: old.apiVersion, kind: old.kind, metadata, spec };
 }
 

@@ -16,17 +16,17 @@ import { required } from '../../k8s/field-errors.js';
 import { matchesFieldSelector, matchesLabelSelector } from '../../k8s/labels.js';
 import { parseManifest } from '../../k8s/parse.js';
 import { createWarnings } from '../../k8s/validate.js';
-import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, CLIENT_PATCH_MEDIA_TYPES, readBody, readBytes, readDeleteOptions, requireMediaType } from '../content.js';
+import { MANIFEST_MEDIA_TYPES, mediaTypeOf, parseJson, CLIENT_PATCH_MEDIA_TYPES, readBody, readBytes, requireMediaType } from '../content.js';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf.js';
 import type { CronJobsGateway } from '../cronjobs-gateway.js';
-import { addWarnings, boolParam, dryRunParam, fieldValidationParam, nameParam, namespaceParam, queryParam, type FieldValidation } from '../params.js';
+import { addWarnings, boolParam, dryRunParam, fieldValidationParam, nameParam, namespaceParam, type FieldValidation } from '../params.js';
 import { applyJsonPatch, applyMergePatch } from '../patch.js';
 import { applyStrategicMergePatch } from '../strategic-patch.js';
-import { ApiError, BadRequest, CRONJOBS, invalidCronJob, RequestEntityTooLarge, successStatus } from '../status.js';
+import { ApiError, BadRequest, CRONJOBS, invalidCronJob, RequestEntityTooLarge } from '../status.js';
 import { cronJobTable, wantsTable } from '../table.js';
 import { paginate } from '../paging.js';
 import { serveWatch } from '../watch.js';
-import { parseFieldSelectorParam, parseLabelSelectorParam, propagationPolicyOf } from './jobs.js';
+import { deleteObject, parseFieldSelectorParam, parseLabelSelectorParam } from './jobs.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 export interface CronJobRouteDeps {
@@ -166,23 +166,6 @@ async function patchCronJob(req: Request, res: Response, { cronJobs }: CronJobRo
   res.json(await cronJobs.update(updated));
 }
 
-async function deleteCronJob(req: Request, res: Response, { cronJobs }: CronJobRouteDeps, maxBodyBytes: number): Promise<void> {
-  const namespace = namespaceParam(req);
-  const name = nameParam(req, CRONJOBS);
-  const dryRun = dryRunParam(req);
-  const options = await readDeleteOptions(req, maxBodyBytes);
-  const policy = propagationPolicyOf(options, queryParam(req, 'propagationPolicy'), boolParam(req, 'orphanDependents'));
-  if (dryRun) {
-    const cronJob = await cronJobs.get(namespace, name);
-    res.json(successStatus(CRONJOBS, name, cronJob.metadata.uid));
-    return;
-  }
-  const cronJob = await cronJobs.delete(namespace, name, policy);
-  // Foreground: the CronJob stays visible (deletionTimestamp + finalizer) until its Jobs are gone.
-  if (policy === 'Foreground') res.json(cronJob);
-  else res.json(successStatus(CRONJOBS, name, cronJob.metadata.uid));
-}
-
 export function cronJobsRouter(deps: CronJobRouteDeps): Router {
   const router = Router({ caseSensitive: true });
   const limit = deps.config.maxBodyBytes;
@@ -202,7 +185,7 @@ export function cronJobsRouter(deps: CronJobRouteDeps): Router {
       res.json(wantsTable(req) ? cronJobTable([cronJob]) : cronJob);
     })
     .patch((req, res) => patchCronJob(req, res, deps, limit))
-    .delete((req, res) => deleteCronJob(req, res, deps, limit))
+    .delete((req, res) => deleteObject(req, res, CRONJOBS, deps.cronJobs, limit))
     .all(methodNotAllowed);
   return router;
 }

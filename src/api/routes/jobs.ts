@@ -41,7 +41,7 @@ import { applyStrategicMergePatch } from '../strategic-patch.js';
 import { jobTable, wantsTable } from '../table.js';
 import { paginate } from '../paging.js';
 import { currentResourceVersion, serveWatch } from '../watch.js';
-import { ApiError, BadRequest, Conflict, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus } from '../status.js';
+import { ApiError, BadRequest, Conflict, Invalid, invalidJob, JOBS, RequestEntityTooLarge, successStatus, type Resource } from '../status.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 export interface RouteDeps {
@@ -316,23 +316,38 @@ export function propagationPolicyOf(options: Record<string, unknown>, query: str
   ]);
 }
 
-async function deleteJob(req: Request, res: Response, { jobs }: RouteDeps, maxBodyBytes: number): Promise<void> {
+/** The objects a DELETE can remove (Jobs and CronJobs): what `deleteObject` needs of their gateway. */
+export interface Deletable<T extends { metadata: { uid?: string } }> {
+  get(namespace: string, name: string): Promise<T>;
+  delete(namespace: string, name: string, propagationPolicy: PropagationPolicy): Promise<T>;
+}
+
+/**
+ * DELETE of a Job or CronJob: DeleteOptions from the body and/or the query string (the query
+ * wins), dry run, and the answer Kubernetes gives: with Foreground the object stays visible
+ * (deletionTimestamp + foregroundDeletion finalizer) until its dependents are gone and DELETE
+ * returns it; otherwise the object is gone and a Status says so.
+ */
+export async function deleteObject<T extends { metadata: { uid?: string } }>(
+  req: Request,
+  res: Response,
+  resource: Resource,
+  store: Deletable<T>,
+  maxBodyBytes: number,
+): Promise<void> {
   const namespace = namespaceParam(req);
-  const name = nameParam(req, JOBS);
+  const name = nameParam(req, resource);
   const dryRun = dryRunParam(req);
-  // DeleteOptions from the body and/or the query string; the query wins.
   const options = await readDeleteOptions(req, maxBodyBytes);
   const policy = propagationPolicyOf(options, queryParam(req, 'propagationPolicy'), boolParam(req, 'orphanDependents'));
   if (dryRun) {
-    const job = await jobs.get(namespace, name);
-    res.json(successStatus(JOBS, name, job.metadata.uid));
+    const found = await store.get(namespace, name);
+    res.json(successStatus(resource, name, found.metadata.uid));
     return;
   }
-  const job = await jobs.delete(namespace, name, policy);
-  // Foreground: the object stays visible (deletionTimestamp + foregroundDeletion finalizer) until
-  // its pods are gone, and DELETE returns it; otherwise the Job is gone and a Status says so.
-  if (policy === 'Foreground') res.json(job);
-  else res.json(successStatus(JOBS, name, job.metadata.uid));
+  const deleted = await store.delete(namespace, name, policy);
+  if (policy === 'Foreground') res.json(deleted);
+  else res.json(successStatus(resource, name, deleted.metadata.uid));
 }
 
 export function jobsRouter(deps: RouteDeps): Router {
@@ -355,7 +370,7 @@ export function jobsRouter(deps: RouteDeps): Router {
     })
     .put((req, res) => replaceJob(req, res, deps, limit))
     .patch((req, res) => patchJob(req, res, deps, limit))
-    .delete((req, res) => deleteJob(req, res, deps, limit))
+    .delete((req, res) => deleteObject(req, res, JOBS, deps.jobs, limit))
     .all(methodNotAllowed);
   return router;
 }
